@@ -1,0 +1,77 @@
+"""One declarative table of settings: it drives defaults, validation, `--help` text and the README.
+
+Every layer reads its configuration from here, so the table lives in the lowest layer.
+A setting is read from the environment each time `load()` is called, which lets tests
+and the Flask app factory pass their own mapping instead.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite database, the search index and logs.", Path),
+    Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
+    Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
+    Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
+    Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),
+    Setting("ADVISOR_SESSION_TTL", 1800, "Seconds a conversation's remembered region and last answer stay valid.", _positive_int),
+    Setting("WECHAT_TOKEN", "", "WeChat Official Account token; unset disables /webhooks/wechat.", secret=True),
+    Setting("WECHAT_APP_ID", "", "WeChat Official Account AppID."),
+    Setting("WECHAT_APP_SECRET", "", "WeChat AppSecret, for the customer-service send API.", secret=True),
+    Setting("WECHAT_ENCODING_AES_KEY", "", "WeChat EncodingAESKey (43 chars) for compatible and safe modes.", secret=True),
+    Setting("WECHAT_API_BASE", "https://api.weixin.qq.com", "Base URL of the WeChat API (a local fake in tests)."),
+    Setting("WECOM_TOKEN", "", "WeCom callback token; unset disables /webhooks/wecom.", secret=True),
+    Setting("WECOM_CORP_ID", "", "WeCom CorpID."),
+    Setting("WECOM_ENCODING_AES_KEY", "", "WeCom EncodingAESKey (43 chars).", secret=True),
+    Setting("WECOM_AGENT_ID", "", "WeCom application AgentID."),
+    Setting("WECOM_SECRET", "", "WeCom application secret, for the application message API.", secret=True),
+    Setting("WECOM_API_BASE", "https://qyapi.weixin.qq.com", "Base URL of the WeCom API (a local fake in tests)."),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting from `environ` (default: os.environ), parsed and validated."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        values[setting.name] = setting.parse(str(setting.default)) if raw in (None, "") else _parse(setting, raw)
+    return values
+
+
+def _parse(setting: Setting, raw: str) -> Any:
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise SettingError(f"{setting.name}={raw!r}: {exc}") from None
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The data directory, resolved to an absolute path."""
+    return Path(load(environ)["ADVISOR_DATA_DIR"]).resolve()

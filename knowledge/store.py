@@ -1,0 +1,191 @@
+"""The knowledge store: records in SQLite (via sqlite-utils) with a full change log.
+
+Every insert, update, retire and restore writes a row to `record_versions` holding who did it,
+when, and the record's complete content at that version — so the console can show history
+and an edit can be undone. The store opens in WAL mode so readers in other processes are
+never blocked by a writer.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from knowledge.migrations import migrate
+from knowledge.records import Record, Source
+from knowledge.regions import from_code
+
+DB_NAME = "knowledge.db"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record plus the store's bookkeeping."""
+
+    record: Record
+    status: str
+    version: int
+    created_at: str
+    updated_at: str
+    retired_at: str = ""
+    origin: str = ""
+
+    def to_dict(self) -> dict:
+        """Export form: the record's content plus read-only bookkeeping fields."""
+        return {**self.record.content(), "content_hash": self.record.content_hash, "status": self.status,
+                "version": self.version, "created_at": self.created_at, "updated_at": self.updated_at,
+                "retired_at": self.retired_at}
+
+
+@dataclass(frozen=True)
+class Version:
+    seq: int
+    version: int
+    action: str  # insert | update | retire | restore
+    actor: str
+    at: str
+    data: dict
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.conn.execute("PRAGMA busy_timeout = 10000")
+        self.db.enable_wal()
+        migrate(self.db)
+
+    @classmethod
+    def in_dir(cls, data_dir: Path | str) -> "Store":
+        return cls(Path(data_dir) / DB_NAME)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """All writes inside commit together or not at all (nested calls use savepoints)."""
+        with self.db.atomic():
+            yield self
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, record_id: str) -> StoredRecord | None:
+        rows = list(self.db.query("SELECT * FROM records WHERE id = ?", [record_id]))
+        return _from_row(rows[0]) if rows else None
+
+    def list(self, kind: str | None = None, region_code: str | None = None,
+             status: str | None = "active", origin: str | None = None) -> list[StoredRecord]:
+        """Records filtered by kind, region (a code prefix includes everything below it), status."""
+        where, params = ["1=1"], []
+        for column, value in (("kind", kind), ("status", status), ("origin", origin)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if region_code:
+            where.append("region_code LIKE ?")
+            params.append(_code_prefix(region_code) + "%")
+        sql = f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY kind, id"
+        return [_from_row(row) for row in self.db.query(sql, params)]
+
+    def count(self, status: str = "active") -> int:
+        return self.db.execute("SELECT count(*) FROM records WHERE status = ?", [status]).fetchone()[0]
+
+    def history(self, record_id: str) -> list[Version]:
+        rows = self.db.query("SELECT * FROM record_versions WHERE record_id = ? ORDER BY seq", [record_id])
+        return [Version(r["seq"], r["version"], r["action"], r["actor"], r["at"], json.loads(r["data"])) for r in rows]
+
+    def changes_since(self, seq: int) -> list[tuple[int, str]]:
+        """(seq, record_id) of every change after `seq`: what an index must catch up on."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT seq, record_id FROM record_versions WHERE seq > ? ORDER BY seq", [seq]).fetchall()]
+
+    def last_seq(self) -> int:
+        return self.db.execute("SELECT coalesce(max(seq), 0) FROM record_versions").fetchone()[0]
+
+    # -- writing ---------------------------------------------------------------------------
+    def put(self, record: Record, actor: str, origin: str | None = None) -> str:
+        """Insert or update; returns 'inserted', 'updated' or 'unchanged'."""
+        with self.transaction():
+            existing = self.get(record.id)
+            if existing and existing.record.content_hash == record.content_hash:
+                return "unchanged"
+            stamp = now()
+            version = existing.version + 1 if existing else 1
+            row = _to_row(record) | {"version": version, "updated_at": stamp,
+                                     "created_at": existing.created_at if existing else stamp,
+                                     "status": existing.status if existing else "active",
+                                     "retired_at": existing.retired_at if existing else "",
+                                     "origin": origin if origin is not None else (existing.origin if existing else "")}
+            self.db["records"].upsert(row, pk="id")
+            self._log(record, version, "update" if existing else "insert", actor, stamp)
+            return "updated" if existing else "inserted"
+
+    def retire(self, record_id: str, actor: str) -> bool:
+        """Expire a record instead of deleting it; it stays in history and can be restored."""
+        return self._set_status(record_id, "retired", actor)
+
+    def restore(self, record_id: str, actor: str) -> bool:
+        return self._set_status(record_id, "active", actor)
+
+    def _set_status(self, record_id: str, status: str, actor: str) -> bool:
+        with self.transaction():
+            existing = self.get(record_id)
+            if not existing or existing.status == status:
+                return False
+            stamp, version = now(), existing.version + 1
+            self.db["records"].update(record_id, {"status": status, "version": version, "updated_at": stamp,
+                                                  "retired_at": stamp if status == "retired" else ""})
+            self._log(existing.record, version, "retire" if status == "retired" else "restore", actor, stamp)
+            return True
+
+    def _log(self, record: Record, version: int, action: str, actor: str, stamp: str) -> None:
+        self.db["record_versions"].insert({
+            "record_id": record.id, "version": version, "action": action, "actor": actor, "at": stamp,
+            "data": json.dumps(record.content(), ensure_ascii=False)})
+
+    def log_import(self, actor: str, started_at: str, paths: list[str], summary: dict) -> None:
+        self.db["imports"].insert({"actor": actor, "started_at": started_at, "finished_at": now(),
+                                   "paths": json.dumps(paths, ensure_ascii=False),
+                                   "summary": json.dumps(summary, ensure_ascii=False)})
+
+
+def _code_prefix(code: str) -> str:
+    return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+
+
+def _to_row(record: Record) -> dict:
+    src = record.source
+    return {
+        "id": record.id, "kind": record.kind, "title": record.title, "text": record.text,
+        "region": record.region.name, "region_code": record.region.code,
+        "source_title": src.title, "source_issuer": src.issuer, "doc_no": src.doc_no,
+        "source_date": src.date, "source_file": src.file,
+        "heading_path": json.dumps(list(record.heading_path), ensure_ascii=False),
+        "units": json.dumps(record.units, ensure_ascii=False), "valid_from": record.valid_from,
+        "valid_to": record.valid_to, "tags": json.dumps(list(record.tags), ensure_ascii=False),
+        "attrs": json.dumps(record.attrs, ensure_ascii=False), "content_hash": record.content_hash,
+    }
+
+
+def _from_row(row: dict) -> StoredRecord:
+    record = Record(
+        id=row["id"], kind=row["kind"], title=row["title"], text=row["text"],
+        region=from_code(row["region_code"] or ""),
+        source=Source(row["source_title"] or "", row["source_issuer"] or "", row["doc_no"] or "",
+                      row["source_date"] or "", row["source_file"] or ""),
+        heading_path=tuple(json.loads(row["heading_path"] or "[]")), units=json.loads(row["units"] or "{}"),
+        valid_from=row["valid_from"] or "", valid_to=row["valid_to"] or "",
+        tags=tuple(json.loads(row["tags"] or "[]")), attrs=json.loads(row["attrs"] or "{}"),
+    )
+    return StoredRecord(record, row["status"], row["version"], row["created_at"], row["updated_at"],
+                        row.get("retired_at") or "", row.get("origin") or "")

@@ -1,0 +1,104 @@
+import sqlite3
+
+import pytest
+
+from knowledge.migrations import LATEST, migrate, schema_version
+from knowledge.records import Record, RecordError
+from knowledge.store import Store
+
+
+def make(record_id="nn-1", **changes) -> Record:
+    data = {"id": record_id, "kind": "subsidy", "title": "南宁：助餐补助", "text": "给助餐机构运营补助。",
+            "region": "南宁", "source": {"title": "方案", "doc_no": "南民发〔2024〕14号", "date": "2024-12-26"},
+            "tags": ["助餐"], "attrs": {"amount": "文件未写明金额"}}
+    return Record.from_dict(data | changes)
+
+
+def test_insert_then_same_content_is_unchanged(fresh_store):
+    assert fresh_store.put(make(), "cli") == "inserted"
+    assert fresh_store.put(make(), "importer") == "unchanged"
+    assert [v.action for v in fresh_store.history("nn-1")] == ["insert"]
+
+
+def test_update_keeps_previous_version_with_actor(fresh_store):
+    fresh_store.put(make(), "cli")
+    assert fresh_store.put(make(text="改了"), "console:alice") == "updated"
+    history = fresh_store.history("nn-1")
+    assert [(v.version, v.action, v.actor) for v in history] == [(1, "insert", "cli"), (2, "update", "console:alice")]
+    assert history[0].data["text"] == "给助餐机构运营补助。"
+    assert fresh_store.get("nn-1").record.text == "改了"
+
+
+def test_retire_hides_but_keeps(fresh_store):
+    fresh_store.put(make(), "cli")
+    assert fresh_store.retire("nn-1", "cli")
+    assert not fresh_store.retire("nn-1", "cli")
+    assert fresh_store.list() == []
+    assert fresh_store.get("nn-1").status == "retired"
+    assert [s.record.id for s in fresh_store.list(status="retired")] == ["nn-1"]
+    assert fresh_store.restore("nn-1", "cli") and fresh_store.count() == 1
+
+
+def test_list_filters_by_kind_and_region_prefix(fresh_store):
+    fresh_store.put(make("nn-1"), "cli")
+    fresh_store.put(make("gz-1", kind="base", region="天河"), "cli")
+    assert [s.record.id for s in fresh_store.list(region_code="440000")] == ["gz-1"]
+    assert [s.record.id for s in fresh_store.list(region_code="450100")] == ["nn-1"]
+    assert [s.record.id for s in fresh_store.list(kind="subsidy")] == ["nn-1"]
+
+
+def test_round_trip_through_sqlite(fresh_store):
+    record = make(heading_path=["二、工作措施", "2.扩大老年助餐服务"], units={"responsible": ["市民政局"]},
+                  valid_to="2026-12-31")
+    fresh_store.put(record, "cli")
+    assert fresh_store.get("nn-1").record == record
+
+
+def test_wal_mode(fresh_store):
+    assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_failed_transaction_leaves_store_unchanged(fresh_store):
+    fresh_store.put(make("nn-1"), "cli")
+    with pytest.raises(RuntimeError):
+        with fresh_store.transaction():
+            fresh_store.put(make("nn-2"), "cli")
+            fresh_store.put(make("nn-1", text="新"), "cli")
+            raise RuntimeError("crash")
+    assert fresh_store.get("nn-2") is None and fresh_store.get("nn-1").record.text == "给助餐机构运营补助。"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"kind": "news"}, "kind"), ({"id": "Bad Id"}, "id"), ({"title": ""}, "title"),
+    ({"valid_to": "2026年底"}, "valid_to"), ({"units": {"boss": ["x"]}}, "units"),
+])
+def test_invalid_records_are_refused_with_the_field(changes, message):
+    with pytest.raises(RecordError, match=message):
+        make(**changes)
+
+
+def test_migration_from_v1_keeps_every_row(tmp_path):
+    path = tmp_path / "old.db"
+    import sqlite_utils
+
+    old = sqlite_utils.Database(path)
+    migrate(old, target=1)
+    old["records"].insert({"id": "old-1", "kind": "policy", "title": "旧记录", "text": "旧内容", "region": "",
+                           "region_code": "", "heading_path": "[]", "units": "{}", "tags": "[]", "attrs": "{}",
+                           "status": "active", "version": 1, "created_at": "2024-01-01", "updated_at": "2024-01-01"})
+    old["record_versions"].insert({"record_id": "old-1", "version": 1, "action": "insert", "actor": "cli",
+                                   "at": "2024-01-01", "data": "{}"})
+    old.close()
+    store = Store(path)
+    assert schema_version(store.db) == LATEST
+    assert store.get("old-1").record.title == "旧记录"
+    assert store.get("old-1").retired_at == ""
+    assert len(store.history("old-1")) == 1
+
+
+def test_newer_schema_is_refused(tmp_path):
+    conn = sqlite3.connect(tmp_path / "future.db")
+    conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        Store(tmp_path / "future.db")

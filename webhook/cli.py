@@ -1,0 +1,35 @@
+"""The `advisor` command: one click group assembled from each layer's commands."""
+from __future__ import annotations
+
+import click
+
+from knowledge import settings
+from knowledge.cli import export_command, import_command, load_starter, open_store, print_report, records_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """养老顾问 — elder-care advisor. Settings come from environment variables (see `advisor settings`)."""
+
+
+@main.command()
+def init():
+    """Create the data dir and database, load the shipped knowledge (idempotent)."""
+    store = open_store()
+    report = load_starter(store)
+    print_report(report)
+    click.echo(f"数据目录：{settings.data_dir()}，共 {store.count()} 条有效记录。")
+
+
+@main.command("settings")
+def settings_command():
+    """List every setting with its default and purpose (secrets are never printed)."""
+    values = settings.load()
+    for setting in settings.SETTINGS:
+        shown = "(set)" if setting.secret and values[setting.name] else values[setting.name]
+        click.echo(f"{setting.name}={shown}\n    {setting.help} Default: {setting.default!r}")
+
+
+main.add_command(import_command)
+main.add_command(records_group)
+main.add_command(export_command)
