@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from datetime import date
 
 from knowledge.regions import Region, resolve, from_code
@@ -60,19 +61,18 @@ class Record:
     def __post_init__(self):
         _check(self)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Hash of everything a reader sees, so re-importing an unchanged record is a no-op."""
         return hashlib.sha256(json.dumps(self.content(), ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
     def content(self) -> dict:
         """The record as plain data (the export format, without store bookkeeping)."""
-        data = asdict(self)
-        data["region"] = self.region.name
-        data["region_code"] = self.region.code
-        data["heading_path"] = list(self.heading_path)
-        data["tags"] = list(self.tags)
-        return data
+        return {"id": self.id, "kind": self.kind, "title": self.title, "text": self.text,
+                "region": self.region.name, "source": self.source.__dict__.copy(),
+                "heading_path": list(self.heading_path), "units": self.units, "valid_from": self.valid_from,
+                "valid_to": self.valid_to, "tags": list(self.tags), "attrs": self.attrs,
+                "region_code": self.region.code}
 
     def is_current(self, today: str | None = None) -> bool:
         today = today or date.today().isoformat()

@@ -94,6 +94,16 @@ def _aliases() -> dict[str, tuple[str, ...]]:
     return {alias: tuple(codes) for alias, codes in table.items()}
 
 
+@lru_cache(maxsize=1)
+def _longest_alias() -> int:
+    return max(map(len, _aliases()))
+
+
+def all_place_names() -> frozenset[str]:
+    """Every written form of every division: words a spelling corrector must leave alone."""
+    return frozenset(_aliases())
+
+
 def _level(code: str) -> int:
     return 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
 
@@ -101,7 +111,7 @@ def _level(code: str) -> int:
 def find_mentions(text: str) -> list[tuple[int, str, tuple[str, ...]]]:
     """Place names in free text, longest match first: (offset, alias, candidate codes)."""
     aliases, found, pos = _aliases(), [], 0
-    longest = max(map(len, aliases))
+    longest = _longest_alias()
     while pos < len(text):
         for size in range(min(longest, len(text) - pos), 1, -1):
             piece = text[pos : pos + size]
@@ -118,6 +128,7 @@ def _consistent(code: str, chosen: list[str]) -> bool:
     return all(code.startswith(c[: 2 * (_level(c) + 1)]) or c.startswith(code[: 2 * (_level(code) + 1)]) for c in chosen)
 
 
+@lru_cache(maxsize=4096)
 def resolve(text: str | None, *, abbreviations: bool = True) -> Region:
     """Normalise a written region ("广西南宁", "天河", "粤", "宁夏固原市泾源县") to one Region.
 

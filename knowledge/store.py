@@ -41,7 +41,9 @@ class StoredRecord:
 
     def to_dict(self) -> dict:
         """Export form: the record's content plus read-only bookkeeping fields."""
-        return {**self.record.content(), "content_hash": self.record.content_hash, "status": self.status,
+        source = self.record.source
+        return {**self.record.content(), "doc_no": source.doc_no, "date": source.date, "issuer": source.issuer,
+                "content_hash": self.record.content_hash, "status": self.status,
                 "version": self.version, "created_at": self.created_at, "updated_at": self.updated_at,
                 "retired_at": self.retired_at}
 
@@ -126,7 +128,9 @@ class Store:
                                      "status": existing.status if existing else "active",
                                      "retired_at": existing.retired_at if existing else "",
                                      "origin": origin if origin is not None else (existing.origin if existing else "")}
-            self.db["records"].upsert(row, pk="id")
+            columns = ", ".join(row)
+            self.db.execute(f"INSERT OR REPLACE INTO records ({columns}) VALUES ({', '.join('?' * len(row))})",
+                            list(row.values()))
             self._log(record, version, "update" if existing else "insert", actor, stamp)
             return "updated" if existing else "inserted"
 
@@ -149,9 +153,9 @@ class Store:
             return True
 
     def _log(self, record: Record, version: int, action: str, actor: str, stamp: str) -> None:
-        self.db["record_versions"].insert({
-            "record_id": record.id, "version": version, "action": action, "actor": actor, "at": stamp,
-            "data": json.dumps(record.content(), ensure_ascii=False)})
+        self.db.execute(
+            "INSERT INTO record_versions (record_id, version, action, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)",
+            [record.id, version, action, actor, stamp, json.dumps(record.content(), ensure_ascii=False)])
 
     def log_import(self, actor: str, started_at: str, paths: list[str], summary: dict) -> None:
         self.db["imports"].insert({"actor": actor, "started_at": started_at, "finished_at": now(),

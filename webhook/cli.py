@@ -33,3 +33,7 @@ def settings_command():
 main.add_command(import_command)
 main.add_command(records_group)
 main.add_command(export_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Knowledge commands: init, import, records list/show, export (a thin layer over the library)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from knowledge import settings
+from knowledge.importing import ImportReport, import_paths
+from knowledge.records import KINDS
+from knowledge.regions import resolve
+from knowledge.store import StoredRecord, Store
+
+STARTER_DIR = Path(__file__).parent / "data"
+kind_option = click.option("--kind", type=click.Choice(KINDS), help="Only this kind of record.")
+region_option = click.option("--region", help="省/市/县 name, e.g. 南宁 or 广东省广州市.")
+
+
+def open_store() -> Store:
+    return Store.in_dir(settings.data_dir())
+
+
+def load_starter(store: Store) -> ImportReport:
+    """Load the shipped curated knowledge; unchanged records stay untouched (idempotent)."""
+    return import_paths(store, sorted(STARTER_DIR.glob("*.json")), actor="init", origin_prefix="curated:")
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@kind_option
+@region_option
+def import_command(paths, kind, region):
+    """Import documents (.txt .md .html .docx .pdf) or directories (.csv .json)."""
+    if region and not resolve(region).code:
+        raise click.BadParameter(f"{region!r} is not a known 省/市/县 name", param_hint="--region")
+    store = open_store()
+    with _ProgressBar() as progress:
+        report = import_paths(store, paths, kind=kind, region=region, actor="cli", progress=progress,
+                              max_bytes=settings.load()["ADVISOR_IMPORT_MAX_BYTES"])
+    print_report(report)
+    if report.skipped and not report.records:
+        sys.exit(1)
+
+
+def print_report(report: ImportReport) -> None:
+    c = report.changes
+    click.echo(f"{report.files} 个文件，{report.documents} 篇文件解析出 {report.clauses} 条条款；"
+               f"{report.records} 条记录：新增 {c['inserted']}，更新 {c['updated']}，未变 {c['unchanged']}，"
+               f"停用 {c['retired']}；跳过 {len(report.skipped)} 处。")
+    for problem in report.skipped:
+        click.echo(f"  跳过 {problem}", err=True)
+
+
+class _ProgressBar:
+    """A click progress bar on stderr, created once the number of records to write is known."""
+
+    def __enter__(self):
+        self.bar = None
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            click.echo(f"写入 {total} 条记录…", err=True)
+            self.bar = click.progressbar(length=total, label="写入", file=sys.stderr).__enter__()
+        self.bar.update(1)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@click.group("records")
+def records_group():
+    """Browse the knowledge base."""
+
+
+@records_group.command("list")
+@kind_option
+@region_option
+@click.option("--all", "include_retired", is_flag=True, help="Include retired records.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
+def list_command(kind, region, include_retired, as_json):
+    """List records (id, kind, region, title, 文号, date)."""
+    code = resolve(region).code if region else None
+    if region and not code:
+        raise click.BadParameter(f"{region!r} is not a known 省/市/县 name", param_hint="--region")
+    found = open_store().list(kind=kind, region_code=code, status=None if include_retired else "active")
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=1))
+        return
+    for stored in found:
+        click.echo(_line(stored))
+    click.echo(f"共 {len(found)} 条", err=True)
+
+
+def _line(stored: StoredRecord) -> str:
+    r = stored.record
+    retired = " [停用]" if stored.status == "retired" else ""
+    return "\t".join([r.id, r.kind, r.region.short or "全国/多地", r.title + retired, r.source.doc_no or "-",
+                      r.source.date or "-"])
+
+
+@records_group.command("show")
+@click.argument("record_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+def show_command(record_id, as_json):
+    """Show one record with its source and history."""
+    store = open_store()
+    stored = store.get(record_id)
+    if stored is None:
+        raise click.ClickException(f"no record with id {record_id!r}")
+    if as_json:
+        history = [v.__dict__ for v in store.history(record_id)]
+        click.echo(json.dumps(stored.to_dict() | {"history": history}, ensure_ascii=False, indent=1))
+        return
+    click.echo(_describe(stored))
+    for version in store.history(record_id):
+        click.echo(f"  v{version.version} {version.action} by {version.actor} at {version.at}")
+
+
+def _describe(stored: StoredRecord) -> str:
+    r = stored.record
+    lines = [f"{r.title}  ({r.id}, {r.kind}, {stored.status})", r.text, "",
+             f"地区：{r.region.name or '全国/多地'} {r.region.code}", f"来源：{r.source.citation()}  [{r.source.file}]"]
+    if r.heading_path:
+        lines.append("条款：" + " › ".join(r.heading_path))
+    lines += [f"{role}：{'、'.join(units)}" for role, units in r.units.items()]
+    if r.valid_from or r.valid_to:
+        lines.append(f"有效期：{r.valid_from or '…'} 至 {r.valid_to or '…'}")
+    if r.tags:
+        lines.append("标签：" + "、".join(r.tags))
+    lines += [f"{key}：{value}" for key, value in r.attrs.items()]
+    return "\n".join(lines)
+
+
+@click.command("export")
+@kind_option
+@click.option("--all", "include_retired", is_flag=True, help="Include retired records.")
+def export_command(kind, include_retired):
+    """Print all records as JSON that `advisor import` reads back."""
+    found = open_store().list(kind=kind, status=None if include_retired else "active")
+    click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=1))

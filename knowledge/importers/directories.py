@@ -1,0 +1,174 @@
+"""Directories of institutions, services, bases or subsidies from .csv and .json files.
+
+Headers may be Chinese or English (名称/name, 市/city, 地址/address …); columns we do not know
+are kept as attributes rather than dropped. Each bad row is reported as `file:line: reason`
+and skipped, so one typo does not cost the other rows.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+
+from knowledge.records import KINDS, Record, RecordError, Source
+from knowledge.regions import Region, resolve
+
+# canonical field → headers people use for it (compared after lower-casing and trimming)
+HEADERS = {
+    "name": ("名称", "机构名称", "服务名称", "基地名称", "项目名称", "name", "title", "institution"),
+    "kind": ("类别", "种类", "记录类型", "kind"),
+    "type": ("类型", "服务类型", "机构类型", "type", "category"),
+    "province": ("省", "省份", "province"),
+    "city": ("市", "城市", "地市", "所属地市", "city"),
+    "district": ("区", "县", "区县", "县区", "县/区", "district", "county"),
+    "street": ("街道", "乡镇", "镇街", "street", "town"),
+    "region": ("地区", "区域", "region"),
+    "address": ("地址", "详细地址", "address"),
+    "phone": ("电话", "联系电话", "电话号码", "phone", "tel", "telephone"),
+    "beds": ("床位", "床位数", "beds"),
+    "hours": ("开放时间", "服务时间", "营业时间", "hours", "opening_hours"),
+    "price": ("价格", "收费", "收费标准", "price", "fee"),
+    "eligibility": ("服务对象", "适用对象", "申请条件", "eligibility", "who"),
+    "amount": ("金额", "补贴金额", "补贴标准", "amount"),
+    "how_to_apply": ("申请方式", "办理流程", "how_to_apply"),
+    "deadline": ("截止日期", "截止时间", "deadline"),
+    "office": ("负责部门", "经办部门", "主管部门", "office"),
+    "text": ("简介", "介绍", "说明", "内容", "description", "text"),
+    "tags": ("标签", "关键词", "tags"),
+    "source": ("来源", "来源文件", "source"),
+    "date": ("日期", "发布日期", "date"),
+    "id": ("编号", "id"),
+}
+_HEADER_INDEX = {alias.lower(): canonical for canonical, aliases in HEADERS.items() for alias in aliases}
+_KIND_WORDS = {"政策": "policy", "服务": "service", "机构": "service", "基地": "base", "补贴": "subsidy", "补助": "subsidy"}
+_PHONE = re.compile(r"^[0-9+()（）\-\s、/,，转]{5,40}$")
+_TEXT_FIELDS = ("type", "address", "phone", "hours", "beds", "price", "eligibility", "amount", "how_to_apply",
+                "deadline", "office")
+_LABELS = {"type": "类型", "address": "地址", "phone": "电话", "hours": "开放时间", "beds": "床位",
+           "price": "收费", "eligibility": "服务对象", "amount": "金额", "how_to_apply": "申请方式",
+           "deadline": "截止", "office": "负责部门"}
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}" if self.line else f"{self.file}: {self.reason}"
+
+
+@dataclass
+class ParsedRows:
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def canonical_header(header: str) -> str | None:
+    return _HEADER_INDEX.get((header or "").strip().lstrip("\ufeff").lower())
+
+
+def rows_from_csv(text: str) -> list[tuple[int, dict[str, str], list[str]]]:
+    """(first line of the row, header → value, extra cells) for each data row."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None) or []
+    rows, start = [], reader.line_num + 1
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            rows.append((start, dict(zip(header, cells)), cells[len(header):]))
+        start = reader.line_num + 1
+    return rows
+
+
+def row_to_record(file: str, line: int, row: dict, kind: str | None, region: Region) -> Record:
+    """One directory row → a Record; raises RecordError with a reason an operator can act on."""
+    known, extra = _split_columns(row)
+    name = (known.get("name") or "").strip()
+    if not name:
+        raise RecordError("no name (名称/name column is empty)")
+    record_kind = _kind_of(known, kind)
+    attrs = _attrs(known) | extra
+    return Record.from_dict({
+        "id": known.get("id") or _row_id(file, name, known.get("address", "")),
+        "kind": record_kind, "title": name, "text": _describe(name, known),
+        "region": _region_text(known, region), "source": _source(file, known),
+        "tags": [t for t in re.split(r"[,，、;；\s]+", known.get("tags", "")) if t], "attrs": attrs,
+    })
+
+
+def _split_columns(row: dict) -> tuple[dict[str, str], dict[str, str]]:
+    known, extra = {}, {}
+    for header, value in row.items():
+        value = (value or "").strip() if isinstance(value, str) else value
+        canonical = canonical_header(str(header))
+        if canonical:
+            known[canonical] = str(value) if value is not None else ""
+        elif header and value not in (None, ""):
+            extra[str(header).strip()] = value
+    return known, extra
+
+
+def _kind_of(known: dict, kind: str | None) -> str:
+    written = (known.get("kind") or "").strip()
+    if written:
+        mapped = written.lower() if written.lower() in KINDS else next(
+            (k for word, k in _KIND_WORDS.items() if word in written), None)
+        if not mapped:
+            raise RecordError(f"kind {written!r}: must be one of {', '.join(KINDS)} (or 政策/服务/基地/补贴)")
+        return mapped
+    if kind:
+        return kind
+    type_text = known.get("type", "")
+    return next((k for word, k in _KIND_WORDS.items() if word in type_text), "service")
+
+
+def _attrs(known: dict) -> dict:
+    attrs = {key: known[key] for key in _TEXT_FIELDS if known.get(key)}
+    if "beds" in attrs:
+        if not re.fullmatch(r"\d{1,6}", attrs["beds"]):
+            raise RecordError(f"beds {attrs['beds']!r}: not a whole number")
+        attrs["beds"] = int(attrs["beds"])
+    if "phone" in attrs and not _PHONE.match(attrs["phone"]):
+        raise RecordError(f"phone {attrs['phone']!r}: not a phone number")
+    if known.get("street"):
+        attrs["street"] = known["street"]
+    return attrs
+
+
+def _describe(name: str, known: dict) -> str:
+    """A readable sentence from the row's columns, so the bot can quote it to an elder."""
+    facts = [f"{_LABELS[key]}：{known[key]}{'张' if key == 'beds' else ''}" for key in _TEXT_FIELDS if known.get(key)]
+    body = known.get("text", "").strip()
+    return "。".join(part for part in (f"{name}", "；".join(facts), body) if part) + "。"
+
+
+def _region_text(known: dict, fallback: Region) -> str:
+    written = "".join(known.get(k, "") for k in ("province", "city", "district", "region"))
+    if not written:
+        return fallback.name
+    region = resolve(fallback.name + written) if fallback.code else resolve(written)
+    if not region.code:
+        raise RecordError(f"region {written!r}: not a known 省/市/县/区 name")
+    return region.name
+
+
+def _source(file: str, known: dict) -> dict:
+    return {"title": known.get("source") or file, "file": file, "date": _iso_date(known.get("date", ""))}
+
+
+def _iso_date(text: str) -> str:
+    match = re.match(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", text.strip())
+    if not text.strip():
+        return ""
+    if not match:
+        raise RecordError(f"date {text!r}: expected e.g. 2024-12-26 or 2024年12月26日")
+    return "{}-{:02d}-{:02d}".format(*map(int, match.groups()))
+
+
+def _row_id(file: str, name: str, address: str) -> str:
+    """Stable across row order and re-imports: derived from the file, the name and the address."""
+    digest = hashlib.sha1(f"{file}\n{name}\n{address}".encode()).hexdigest()[:12]
+    return f"dir-{digest}"

@@ -1,0 +1,139 @@
+"""Government documents → records: one policy record per clause, one base or service record
+per named institution in a list, one record per table row, and one for the document itself.
+
+Record ids are derived from the document (its 文号, else its title) and the clause's numbering
+(二、→（一）→1. gives `-2-1-1`), so a revised edition of the same document updates the same
+records in place instead of duplicating them.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from knowledge.importers.directories import ParsedRows, Problem
+from knowledge.importers.govdoc import Clause, Institution, ParsedDocument, TableRow, parse_document
+from knowledge.importers.readers import read_document
+from knowledge.records import Record, RecordError, Source
+from knowledge.regions import Region, resolve
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMBER = re.compile(r"^\s*(?:第)?[（(]?([一二三四五六七八九十〇零两]+|\d+)[)）]?")
+
+
+def parse_document_file(path: Path, data: bytes, kind: str | None, region: Region) -> tuple[ParsedRows, int]:
+    """Read and parse one document; returns its records and the number of clauses found."""
+    document = parse_document(read_document(path, data), path.name)
+    doc_region = region if region.code else resolve(document.region_hint)
+    source = Source(document.title, document.issuer, document.doc_no, document.date, path.name)
+    if not document.title:
+        return ParsedRows(problems=[Problem(path.name, 1, "no title found; is this a document?")]), 0
+    converter = _Converter(_doc_key(document), source, doc_region, kind, path.name)
+    rows = converter.convert(document)
+    return rows, len(document.clauses)
+
+
+def _doc_key(document: ParsedDocument) -> str:
+    identity = document.doc_no or document.title
+    return "doc-" + hashlib.sha1(identity.encode()).hexdigest()[:8]
+
+
+def chinese_number(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十 → 20, 18 → 18 (for heading numbers, up to 99)."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_DIGITS.get(tens, 1) if tens else 1) * 10 + (_DIGITS.get(ones, 0) if ones else 0)
+    return _DIGITS.get(text) if len(text) == 1 else None
+
+
+def clause_key(heading_path: tuple[str, ...] | list[str], fallback: str) -> str:
+    """Numbering of the heading path, e.g. ('二、…', '（一）…', '1.…') → '2-1-1'."""
+    numbers = []
+    for heading in heading_path:
+        match = _NUMBER.match(heading)
+        number = chinese_number(match.group(1)) if match else None
+        if number is None:
+            return "p" + hashlib.sha1(("/".join(heading_path) + fallback).encode()).hexdigest()[:8]
+        numbers.append(str(number))
+    return "-".join(numbers) or "p" + hashlib.sha1(fallback.encode()).hexdigest()[:8]
+
+
+class _Converter:
+    def __init__(self, key: str, source: Source, region: Region, kind: str | None, file: str):
+        self.key, self.source, self.region, self.kind, self.file = key, source, region, kind, file
+        self.rows, self.ids = ParsedRows(), set()
+
+    def convert(self, document: ParsedDocument) -> ParsedRows:
+        if document.preamble.strip():
+            self._add(1, f"{self.key}-doc", document.title, document.preamble, ())
+        for clause, following in zip(document.clauses, document.clauses[1:] + [None]):
+            if not _is_bare_section(clause, following):
+                self._clause(clause)
+        for institution in document.institutions:
+            self._institution(institution)
+        for number, row in enumerate(document.table_rows, 1):
+            self._table_row(number, row)
+        return self.rows
+
+    def _clause(self, clause: Clause) -> None:
+        path = tuple(clause.heading_path)
+        title = clause.title or (path[-1] if path else _first_words(clause.text))
+        ident = f"{self.key}-{clause_key(path, clause.text[:40])}"
+        text = clause.text.strip() or title
+        self._add(clause.line, ident, f"{self.region.short}：{title}" if self.region.short else title, text, path,
+                  units=clause.units)
+
+    def _institution(self, inst: Institution) -> None:
+        kind = self.kind or ("base" if "基地" in inst.caption else "service")
+        region = resolve(self.region.province + inst.city) if inst.city else self.region
+        where = f"位于{inst.city}，" if inst.city else ""
+        text = f"{inst.name}，{where}列入《{inst.caption}》（{self.source.issuer}，{self.source.date}）。"
+        attrs = {"city": inst.city, "designated_by": self.source.issuer, "designated_on": self.source.date,
+                 "list": inst.caption, "number": inst.number}
+        ident = f"{self.key}-inst-{inst.number or hashlib.sha1(inst.name.encode()).hexdigest()[:8]}"
+        self._add(inst.line, ident, inst.name, text, (inst.caption,), kind=kind, region=region,
+                  attrs={k: v for k, v in attrs.items() if v})
+
+    def _table_row(self, number: int, row: TableRow) -> None:
+        text = "\n".join(f"{header}：{value}" for header, value in row.cells.items() if value)
+        title = next((v for v in row.cells.values() if v), f"{row.caption} 第{number}行")
+        self._add(row.line, f"{self.key}-row-{number}", f"{row.caption}：{title[:30]}", text, (row.caption,),
+                  units=_row_units(row.cells))
+
+    def _add(self, line: int, ident: str, title: str, text: str, path: tuple, *, kind: str | None = None,
+             region: Region | None = None, units: dict | None = None, attrs: dict | None = None) -> None:
+        ident = self._unique(ident)
+        region = region or self.region
+        try:
+            self.rows.records.append(Record.from_dict({
+                "id": ident, "kind": kind or self.kind or "policy", "title": title, "text": text,
+                "region": region.name, "source": self.source.__dict__, "heading_path": list(path),
+                "units": units or {}, "valid_from": self.source.date, "attrs": attrs or {}}))
+        except RecordError as error:
+            self.rows.problems.append(Problem(self.file, line, str(error)))
+
+    def _unique(self, ident: str) -> str:
+        candidate, n = ident, 2
+        while candidate in self.ids:
+            candidate, n = f"{ident}-{n}", n + 1
+        self.ids.add(candidate)
+        return candidate
+
+
+def _is_bare_section(clause: Clause, following: Clause | None) -> bool:
+    """A heading with no text of its own whose sub-clauses follow: its path lives on in theirs."""
+    return (not clause.text.strip() and following is not None
+            and following.heading_path[:len(clause.heading_path)] == clause.heading_path
+            and len(following.heading_path) > len(clause.heading_path))
+
+
+def _row_units(cells: dict[str, str]) -> dict:
+    lead = [u for u in re.split(r"[\s、，,]+", cells.get("牵头部门", "")) if u]
+    partners = [u for u in re.split(r"[\s、，,]+", cells.get("配合部门", "")) if u]
+    return {k: v for k, v in (("lead", lead), ("partners", partners)) if v}
+
+
+def _first_words(text: str) -> str:
+    return re.split(r"[。；;,，\n]", text.strip(), maxsplit=1)[0][:30]
