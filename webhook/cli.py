@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from knowledge import settings
+from index.cli import eval_command, search_command
 from knowledge.cli import export_command, import_command, load_starter, open_store, print_report, records_group
 
 
@@ -33,6 +34,8 @@ def settings_command():
 main.add_command(import_command)
 main.add_command(records_group)
 main.add_command(export_command)
+main.add_command(search_command)
+main.add_command(eval_command)
 
 
 if __name__ == "__main__":

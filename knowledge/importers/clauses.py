@@ -86,11 +86,10 @@ class Heading:
     number: int
     marker: str
     rest: str
-    ambiguous: bool = False
 
 
-# A digit after "1." is usually a decimal (2.47万亩, 0.14张), so such a heading is only
-# ambiguous and must prove itself by continuing a numbered sequence (see _resolve_ambiguous).
+# A digit right after "1." is usually a decimal (2.47万亩, 0.14张): _resolve_ambiguous
+# keeps such a heading only when it continues a numbered run.
 _HEADINGS = (
     ("chapter", re.compile(rf"第({_CN_NUMERAL}|\d+)章\s*"), "第{}章 "),
     ("section", re.compile(rf"第({_CN_NUMERAL}|\d+)节\s*"), "第{}节 "),
@@ -107,9 +106,8 @@ def match_heading(text: str) -> Heading | None:
     folded = fold(text)
     for kind, pattern, template in _HEADINGS:
         if match := pattern.match(folded):
-            numeral, rest = match.group(1), text[match.end():].strip()
-            ambiguous = kind == "num" and rest[:1].isdigit()
-            return Heading(kind, cn_to_int(numeral), template.format(numeral), rest, ambiguous)
+            numeral = match.group(1)
+            return Heading(kind, cn_to_int(numeral), template.format(numeral), text[match.end():].strip())
     return None
 
 
@@ -118,7 +116,7 @@ def _resolve_ambiguous(headings: list[Heading | None]) -> None:
     '2.47万亩' with no '1.' before it is a decimal, not item 2."""
     found = [(i, h) for i, h in enumerate(headings) if h and h.kind == "num"]
     for pos, (i, heading) in enumerate(found):
-        if not heading.ambiguous:
+        if not heading.rest[:1].isdigit():
             continue
         before = found[pos - 1][1].number if pos else None
         after = found[pos + 1][1].number if pos + 1 < len(found) else None
@@ -150,17 +148,24 @@ def _nearest_paren_cn(found) -> Heading | None:
     return None
 
 
-def _split_title(heading: Heading) -> tuple[str, str]:
+def _split_title(kind: str, rest: str) -> tuple[str, str]:
     """'完善城乡养老服务设施。加快建设…' → (title, body). The first sentence is a title
     only when short; an article (第X条) has no title, its sentence is the rule itself."""
-    if heading.kind == "article":
-        return "", heading.rest
-    end = re.search(r"[。！？；!?;:：]", heading.rest)
+    if kind == "article":
+        return "", rest
+    end = re.search(r"[。！？；!?;:：]", rest)
     if end and end.start() <= TITLE_MAX:
-        return heading.rest[:end.start()].strip(), heading.rest[end.end():].strip()
-    if not end and len(heading.rest) <= TITLE_MAX:
-        return heading.rest, ""
-    return "", heading.rest
+        return rest[:end.start()].strip(), rest[end.end():].strip()
+    if not end and len(rest) <= TITLE_MAX:
+        return rest, ""
+    return "", rest
+
+
+def _descend(stack: list[tuple[str, str]], kind: str, element: str) -> list[tuple[str, str]]:
+    """The open headings after a new one: a kind already open closes itself and everything
+    below it (（二） after 1., 2.), a kind not yet open nests one level deeper."""
+    kinds = [open_kind for open_kind, _ in stack]
+    return (stack[:kinds.index(kind)] if kind in kinds else stack) + [(kind, element)]
 
 
 # Responsible units ----------------------------------------------------------------------
@@ -263,8 +268,9 @@ def split_enumeration(paragraph: str) -> tuple[str, list[tuple[str, str]]]:
     """'…合作。一是…。二是…。三是…' → (lead-in, [('一是', '…'), …]). Needs 一是 and 二是
     in order at sentence or clause starts, so a lone '一是' in prose stays where it is."""
     starts: list[int] = []
-    for numeral in "一二三四五六七八九十":
-        found = re.compile(rf"(?:^|(?<=[。；;，,：:]))\s*({numeral}是)").search(paragraph, starts[-1] + 2 if starts else 0)
+    for numeral in _ORDINALS:
+        marker = re.compile(rf"(?:^|(?<=[。；;，,：:]))\s*({numeral}是)")
+        found = marker.search(paragraph, starts[-1] + 2 if starts else 0)
         if not found:
             break
         starts.append(found.start(1))
@@ -289,7 +295,7 @@ def _paragraph_clauses(lines: list[tuple[int, str]], root: list[str]) -> list[Cl
 # Parts and numbered clauses -------------------------------------------------------------
 
 _PART_MARKER = re.compile(r"(?:相关|政策)?解读:?|【(\S{1,6})】|附件\s*(\d{0,2})\s*:?")
-_ATTACHMENT_LIST = re.compile(r"附件\s*:\s*\S")
+_ATTACHMENT_LIST = re.compile(r"附件\s*:\s*\S")  # '附件：1.…工作方案表' lists attachments, it is no text
 
 
 @dataclass
@@ -298,9 +304,6 @@ class _Part:
     line: int
     title: str = ""
     lines: list[tuple[int, str]] = field(default_factory=list)
-
-    def awaits_title(self) -> bool:
-        return bool(self.label) and not self.title and not self.lines
 
 
 def is_title_like(text: str) -> bool:
@@ -324,17 +327,12 @@ def part_start(text: str) -> tuple[str, str] | None:
     return None
 
 
-def starts_structure(text: str) -> bool:
-    """Whether the document's body (numbered clauses or a second part) begins at this line."""
-    return match_heading(text) is not None or part_start(text) is not None
-
-
 def _split_parts(lines: list[tuple[int, str]]) -> list[_Part]:
     """The main text, then each interpretation / follow-up / appendix as its own part, so
     that a second 一、 numbering stays apart (its paths start with the part's label)."""
     parts = [_Part("", 0)]
     for no, text in lines:
-        if parts[-1].awaits_title() and is_title_like(text):
+        if parts[-1].label and not parts[-1].title and not parts[-1].lines and is_title_like(text):
             parts[-1].title = text
         elif start := part_start(text):
             parts.append(_Part(start[0], no, start[1]))
@@ -352,12 +350,9 @@ def _numbered_clauses(lines: list[tuple[int, str]], headings: list[Heading | Non
         if heading is None:
             bodies[-1].append((no, text))
             continue
-        kinds = [kind for kind, _ in stack]
         rest, units = take_units(heading.rest)
-        heading.rest = rest
-        title, first = _split_title(heading)
-        stack = stack[:kinds.index(heading.kind)] if heading.kind in kinds else stack
-        stack.append((heading.kind, (heading.marker + squeeze(title)).strip()))
+        title, first = _split_title(heading.kind, rest)
+        stack = _descend(stack, heading.kind, (heading.marker + squeeze(title)).strip())
         clauses.append(Clause(root + [element for _, element in stack], squeeze(title), "", units, no))
         bodies.append([(no, first)] if first else [])
     for clause, body in zip(clauses, bodies):

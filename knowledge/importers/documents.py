@@ -79,7 +79,7 @@ class _Converter:
 
     def _clause(self, clause: Clause) -> None:
         path = tuple(clause.heading_path)
-        title = clause.title or (path[-1] if path else _first_words(clause.text))
+        title = clause.title or _first_words(clause.text) or (path[-1] if path else "")
         ident = f"{self.key}-{clause_key(path, clause.text[:40])}"
         text = clause.text.strip() or title
         self._add(clause.line, ident, f"{self.region.short}：{title}" if self.region.short else title, text, path,

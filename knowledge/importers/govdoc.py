@@ -3,14 +3,13 @@ clauses, named institutions and table rows; pure Python, so every reader (.txt, 
 .docx, .pdf) feeds the same parser. Rules, fixed here so importers can rely on them:
 
 * Title: a notice wrapping a document (关于印发《X》的通知) is titled X as X's own title line
-  spells it ('…行动方案' + '(2024—2026年)' joined), since the plan is what readers look for;
-  another notice keeps its own title; anything else takes its first headline-like line.
-* Issuer: the 发文机关 line ('…办公室文件' without 文件), else the prefix of '…关于…', else
-  the signature above the closing date, else the page's 来源 ('本网原创稿' names no one, so
-  the site's own name stands in). Date: the signature date, else the page byline's.
-* Page debris goes, and so does the caption line under a picture (图片7.jpg): it repeats
-  the article and would otherwise become a clause. A table with a 名称 column yields
-  Institutions, any other table TableRows.
+  spells it ('…行动方案' + '(2024—2026年)'): the plan is what readers look for. Another
+  notice keeps its own title; anything else takes its first headline-like line.
+* Issuer: the 发文机关 line ('…办公室文件' minus 文件), the prefix of '…关于…', the signature
+  above the closing date, or the page's 来源 (for '本网原创稿', the site's own name).
+  Date: the signature date, else the page byline's.
+* Page debris goes, and so does the caption under a picture (图片7.jpg), which repeats the
+  article. A table with a 名称 column yields Institutions, any other table TableRows.
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.importers.clauses import (
-    Clause, build_clauses, find_date, fold, is_date_line, is_title_like, squeeze, starts_structure,
+    Clause, build_clauses, find_date, fold, is_date_line, is_title_like, match_heading, part_start, squeeze,
 )
 
 __all__ = ["Clause", "Institution", "TableRow", "ParsedDocument", "clean_lines", "parse_document"]
@@ -111,17 +110,12 @@ _BYLINE = re.compile(r"(?:来源|发布时间|发布日期|阅读次数)\s*:")
 def _org_name(text: str) -> str:
     """'泾源县人民政府办公室文件' → '泾源县人民政府办公室'; '' when the line is not an organisation."""
     compact = squeeze(text)
-    if not _ORG.fullmatch(fold(compact)):
-        return ""
-    return compact[:-2] if compact.endswith("文件") else compact
+    return re.sub("文件$", "", compact) if _ORG.fullmatch(fold(compact)) else ""
 
 
 def _region_hint(*names: str) -> str:
     """Leading place names of the first name that has one: '南宁市养老…' → '南宁市'."""
-    for name in names:
-        if match := _REGION.match(squeeze(name)):
-            return match.group(0)
-    return ""
+    return next((match.group(0) for name in names if (match := _REGION.match(squeeze(name)))), "")
 
 
 def _page_meta(text: str) -> tuple[str, str]:
@@ -147,8 +141,9 @@ class _Header:
 
 
 def _read_header(stream: Lines, page_date: str, page_source: str) -> _Header:
-    """Metadata from the lines before the first clause, plus a closing signature."""
-    body = next((i for i, (_, text) in enumerate(stream) if starts_structure(text)), len(stream))
+    """Metadata from the lines before the body (the first heading or second part), plus a
+    closing signature."""
+    body = next((i for i, (_, text) in enumerate(stream) if match_heading(text) or part_start(text)), len(stream))
     prelude, header = stream[:body], _Header()
     _find_doc_no(prelude, header)
     _find_title(prelude, header)
@@ -244,13 +239,10 @@ class _Table:
 
 def _records(tables: list[_Table]) -> tuple[list[Institution], list[TableRow]]:
     """Institutions from tables that name institutions (a 名称 column), TableRows from the rest."""
-    institutions, table_rows = [], []
-    for table in tables:
-        if any("名称" in header for header in table.headers):
-            institutions += _institutions(table)
-        else:
-            table_rows += [TableRow(dict(zip(table.headers, values)), line, table.caption) for line, values in table.rows]
-    return institutions, table_rows
+    named = [table for table in tables if any("名称" in header for header in table.headers)]
+    rows = [TableRow(dict(zip(table.headers, values)), line, table.caption)
+            for table in tables if table not in named for line, values in table.rows]
+    return [institution for table in named for institution in _institutions(table)], rows
 
 
 def _institutions(table: _Table) -> list[Institution]:

@@ -246,6 +246,16 @@ def test_not_a_heading(line):
     assert document.clauses[0].text == line
 
 
+@pytest.mark.parametrize("written, element, title", [
+    ("(一)健全体系", "（一）健全体系", "健全体系"), ("（一）健全体系", "（一）健全体系", "健全体系"),
+    ("1、完善设施", "1.完善设施", "完善设施"), ("1．完善设施", "1.完善设施", "完善设施"),
+    ("1. 完善设施", "1.完善设施", "完善设施"), ("(1)城区", "（1）城区", "城区"), ("（１）城区", "（1）城区", "城区"),
+])
+def test_heading_markers_are_canonical(written, element, title):
+    clause = parse_document(notice(body=written)).clauses[-1]
+    assert (clause.heading_path, clause.title) == (["一、工作要求", element], title)
+
+
 def test_decimal_looking_items_in_a_numbered_run_are_headings():
     document = parse_document(notice(body="1.80至89周岁每人每月100元。\n2.90周岁以上每人每月300元。"))
     assert [c.heading_path[-1] for c in document.clauses] == ["一、工作要求", "1.80至89周岁每人每月100元", "2.90周岁以上每人每月300元"]

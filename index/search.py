@@ -1,0 +1,227 @@
+"""Ranked, region-aware search over the knowledge records, with a calibrated confidence.
+
+BM25F from whoosh ranks candidates; the confidence is how much of the question's content
+(weighted by rarity, synonyms counted) the record covers — a number that means the same for
+every question, so one threshold separates "found it" from "nothing good enough".
+"""
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+
+from index import engine
+from index.analysis import dictionary_words, terms
+from index.synonyms import Synonyms
+from index.understand import Query, understand
+from index.vocabulary import Vocabulary
+from knowledge.records import Record
+from knowledge.regions import Region, all_place_names, resolve
+from knowledge.store import Store
+
+THRESHOLD = 0.5
+FIELDS = ("title", "tags", "body")
+COMMON_SHARE = 0.3  # terms in more than this share of records only count, they are not searched
+
+
+@dataclass
+class Hit:
+    record: Record
+    score: float
+    confidence: float
+    matched: tuple[str, ...]
+    snippet: str
+
+
+@dataclass
+class Result:
+    query: Query
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.hits)
+
+
+class Searcher:
+    """One per process (whoosh searchers are not thread-safe: a lock guards this one)."""
+
+    def __init__(self, store: Store, data_dir: Path | str, threshold: float = THRESHOLD):
+        self.store, self.files, self.threshold = store, engine.IndexFiles(data_dir), threshold
+        self.synonyms = Synonyms.load()
+        self._lock = threading.RLock()
+        engine.ensure_current(store, self.files)
+        self._open()
+
+    def _open(self) -> None:
+        self.index = self.files.open()
+        self.searcher = self.index.searcher(weighting=BM25F())
+        self.seq = self.files.meta()["seq"]
+        self.records = {s.record.id: s.record for s in self.store.list()}
+        self.vocabulary = self._vocabulary()
+
+    @property
+    def unknown_weight(self) -> float:
+        """The idf of a word no record contains (df = 0)."""
+        total = max(self.searcher.doc_count(), 1)
+        return math.log(1 + (total + 0.5) / 0.5)
+
+    def _vocabulary(self) -> Vocabulary:
+        reader = self.searcher.reader()
+        lexicon = {t.decode() if isinstance(t, bytes) else t for name in FIELDS for t in reader.lexicon(name)}
+        titles = [t for t in (w.decode() if isinstance(w, bytes) else w for w in reader.lexicon("title")) if len(t) >= 3]
+        tags = [t for t in (w.decode() if isinstance(w, bytes) else w for w in reader.lexicon("tags")) if len(t) >= 2]
+        places = sorted({alias for rec in self.records.values() for alias in _place_names(rec.region)})
+        covered = {r.code for rec in self.records.values() for r in rec.region.ancestors()}
+        return Vocabulary(lexicon | all_place_names(), dictionary_words() + places + tags + titles, covered,
+                          concepts=dictionary_words())
+
+    def refresh(self) -> None:
+        """Catch up with store changes (any process may have made them)."""
+        with self._lock:
+            if self.store.last_seq() == self.seq:
+                return
+            engine.catch_up(self.store, self.files)
+            self.index = self.files.open()
+            self.searcher = self.index.searcher(weighting=BM25F())
+            self.seq = self.files.meta()["seq"]
+            self.records = {s.record.id: s.record for s in self.store.list()}
+            self.vocabulary = self._vocabulary()
+
+    def rebuild(self) -> int:
+        with self._lock:
+            count = engine.rebuild(self.store, self.files)
+            self._open()
+            return count
+
+    def understand(self, text: str, region: Region | None = None) -> list[Query]:
+        return understand(text, self.vocabulary, region)
+
+    def search(self, text: str, kind: str | None = None, region: str | Region | None = None,
+               limit: int = 5) -> list[Result]:
+        """Results for each question in `text`; a result with no hits means nothing good enough."""
+        self.refresh()
+        default = resolve(region) if isinstance(region, str) else region
+        with self._lock:
+            return [self.run(query, kind, limit) for query in self.understand(text, default)]
+
+    def run(self, query: Query, kind: str | None = None, limit: int = 5) -> Result:
+        weights = self._weights(query.terms)
+        if not weights:
+            return Result(query)
+        searched = self._searched_terms(weights)
+        whoosh_query = Q.Or([Q.Term(f, t, boost=b) for term in searched for t, b in self.synonyms.expand(term)
+                             for f in FIELDS])
+        found = self.searcher.search(whoosh_query, limit=40, filter=self._filter(query, kind))
+        hits = [self._hit(query, weights, hit["id"], hit.score) for hit in found if hit["id"] in self.records]
+        hits = [h for h in hits if h.confidence >= self.threshold]
+        hits.sort(key=lambda h: -h.score)
+        return Result(query, hits[:limit])
+
+    def _weights(self, query_terms: tuple[str, ...]) -> dict[str, float]:
+        """Each distinct content term with its idf; unknown words weigh most (they cannot match).
+
+        Single characters (点, 吃, 证) are dropped when the question has longer words: alone they
+        match almost anything and say little about what is asked.
+        """
+        total = max(self.searcher.doc_count(), 1)
+        weights = {}
+        longer = [t for t in query_terms if len(t) > 1]
+        for term in dict.fromkeys(longer or query_terms):
+            df = max((self.searcher.doc_frequency(f, s) for s, _ in self.synonyms.expand(term) for f in FIELDS),
+                     default=0)
+            weights[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        return weights
+
+    def _searched_terms(self, weights: dict[str, float]) -> list[str]:
+        total = max(self.searcher.doc_count(), 1)
+        cutoff = math.log(1 + (total - COMMON_SHARE * total + 0.5) / (COMMON_SHARE * total + 0.5))
+        rare = [t for t, w in weights.items() if w >= cutoff]
+        return rare or list(weights)
+
+    def _filter(self, query: Query, kind: str | None):
+        parts = []
+        if kind:
+            parts.append(Q.Term("kind", kind))
+        if query.region:
+            allowed = [Q.Term("region", query.region.code)]
+            allowed += [Q.Term("region_exact", r.code) for r in query.region.ancestors()[:-1]]
+            if query.kind_hint != "location":
+                allowed.append(Q.Term("region_exact", engine.NATIONAL))
+            parts.append(Q.Or(allowed))
+        return Q.And(parts) if parts else None
+
+    def _hit(self, query: Query, weights: dict[str, float], record_id: str, score: float) -> Hit:
+        record = self.records[record_id]
+        words = record_terms(record.id, record.content_hash, _searchable(record))
+        matched = tuple(t for t in weights if any(s in words for s, _ in self.synonyms.expand(t)))
+        confidence = coverage(weights, matched, self.unknown_weight, self.vocabulary.concepts)
+        if query.region and not record.region.code:
+            confidence *= NATIONAL_DISCOUNT  # asked about one place, the record speaks for several
+        if any(t in self.vocabulary.concepts and t not in matched for t in weights):
+            confidence *= MISSING_CONCEPT  # asked about 失独, the record is about 家庭养老床位
+        boost = 1.0 + 0.3 * _kind_fits(query.kind_hint, record.kind) + _region_fit(query.region, record.region)
+        return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched,
+                   snippet(record.text, matched))
+
+
+NATIONAL_DISCOUNT = 0.75
+MISSING_CONCEPT = 0.8
+UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
+
+
+def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight: float,
+             concepts: frozenset[str] = frozenset()) -> float:
+    """Share of the question's informative weight that a record covers (0–1).
+
+    Words no record contains count at a quarter when they are everyday words (瘫, 下棋): one odd
+    word in a colloquial question must not sink a good match. A domain concept the knowledge
+    lacks (养老金, 失独) counts fully: the question is about something we cannot answer.
+    """
+    known = sum(w for w in weights.values() if w < unknown_weight)
+    unknown = [(t, w) for t, w in weights.items() if w >= unknown_weight]
+    total = known + sum(w if t in concepts else UNKNOWN_SHARE * w for t, w in unknown)
+    return sum(weights[t] for t in matched) / total if total else 0.0
+
+
+def _region_fit(wanted: Region | None, region: Region) -> float:
+    """Records of exactly the asked place first, then places inside it, then the containing
+    province, then national ones: a question about 广东 wants 广东's own list before 深圳's."""
+    if not wanted or not region.code:
+        return 0.0
+    if region.code == wanted.code:
+        return 0.6
+    return 0.4 if wanted.contains(region) else 0.1
+
+
+def _place_names(region: Region) -> list[str]:
+    return [part for r in region.ancestors() for part in (r.short, r.county or r.city or r.province) if part]
+
+
+def _searchable(record: Record) -> str:
+    return "\n".join([record.title, " ".join(record.tags), engine.document(record)["body"]])
+
+
+@lru_cache(maxsize=20000)
+def record_terms(record_id: str, content_hash: str, text: str) -> frozenset[str]:
+    """The analysed words of a record (cached by content), to see which question words it covers."""
+    return frozenset(terms(text))
+
+
+def _kind_fits(hint: str | None, kind: str) -> bool:
+    return (hint == "subsidy" and kind == "subsidy") or (hint == "location" and kind in ("service", "base"))
+
+
+def snippet(text: str, matched: tuple[str, ...], width: int = 60) -> str:
+    """A window of the record text around the first matched word, with the words in 【】."""
+    positions = [text.find(t) for t in matched if t in text]
+    start = max(min(positions, default=0) - width // 3, 0)
+    piece = text[start:start + width]
+    for term in sorted({t for t in matched if t in piece}, key=len, reverse=True):
+        piece = piece.replace(term, f"【{term}】") if f"【{term}" not in piece else piece
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")

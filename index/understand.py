@@ -1,0 +1,215 @@
+"""Understanding a question before searching: split it, find the place, the kind, fix typos.
+
+Elders type the way they speak: several questions in one message, homophones (适老话改造,
+南凝), filler (请问, 有没有). This module turns one message into one or more `Query` objects
+with content terms, a region and a kind hint; the searcher does the rest.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jieba
+
+from index.analysis import ensure_jieba, normalize, stopwords, terms
+from index.vocabulary import Vocabulary
+from knowledge.regions import Region, find_mentions, resolve
+
+_SPLIT = re.compile(r"(?<=[？?！!。；;\n])|(?=(?:另外|还有就是|还想问|顺便问|再问一下|再问))")
+_QUESTION = re.compile(r"[？?]|吗|呢|哪|什么|啥|怎么|咋|多少|几|谁|有没有|是否|能否|可以|如何|么")
+KIND_HINTS = {
+    "subsidy": re.compile(r"补贴|补助|津贴|资助|奖励|多少钱|给钱|发钱|消费券|花多少|投入|投资"),
+    "location": re.compile(r"哪里|在哪|哪儿|哪家|哪几家|哪些(?:机构|地方|基地|养老院|敬老院)|地址|电话(?:多少|号码|是多少)|联系方式|怎么联系|怎么去|附近|名单"
+                           r"|有哪些|几家|多少家|几个(?:基地|机构|养老院|敬老院)|叫啥|叫什么"),
+}
+
+
+@dataclass
+class Query:
+    text: str
+    normalized: str
+    terms: tuple[str, ...]
+    region: Region | None = None
+    kind_hint: str | None = None  # "subsidy" or "location" (service/base)
+    corrections: dict[str, str] = field(default_factory=dict)
+    places: tuple[str, ...] = ()
+
+
+def split_questions(text: str) -> list[str]:
+    """Split a message into questions; statements without a question join the next one.
+
+    Sentences split at 。？！； and line breaks; inside a sentence a comma or a space also
+    separates two questions when each side asks something ("…改造多少张，…改造多少户").
+    """
+    pieces = [c for p in _SPLIT.split(text) for c in _clauses(p.strip(" ，,、\t\n"))
+              if c and c.strip(" ，,、\t。？?！!；;\n")]
+    parts, context = [], ""
+    for number, piece in enumerate(pieces, 1):
+        if _QUESTION.search(piece) or number == len(pieces):
+            parts.append(context + piece)
+            context = ""
+        else:
+            context += piece + "，"
+    if context and parts:
+        parts[-1] += "，" + context.rstrip("，")
+    return [p for p in parts if terms(p)] or ([text] if text.strip() else [])
+
+
+def _clauses(sentence: str) -> list[str]:
+    """Cut a sentence at commas and spaces where a new question starts after a finished one."""
+    groups: list[str] = []
+    for chunk in re.split(r"[，,]|\s+", sentence):
+        asks = bool(_QUESTION.search(chunk)) and len([t for t in terms(chunk) if len(t) > 1]) >= 1
+        if groups and asks and _QUESTION.search(groups[-1]) and len(chunk) >= 4:
+            groups.append(chunk)
+        elif groups:
+            groups[-1] += "，" + chunk
+        else:
+            groups.append(chunk)
+    return groups
+
+
+def correct(text: str, vocabulary: Vocabulary) -> tuple[str, dict[str, str]]:
+    """Replace typos and homophones with the index's words: 适老话 → 适老化, 南凝 → 南宁."""
+    ensure_jieba()
+    words, out, fixes, i = jieba.lcut(text), [], {}, 0
+    while i < len(words):
+        size, window, replacement = _fix_at(words, i, vocabulary)
+        span = "".join(words[i:i + size])
+        if replacement:
+            fixes[window] = replacement
+            span = span.replace(window, replacement, 1)
+        out.append(span)
+        i += size
+    return "".join(out), fixes
+
+
+def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str, str | None]:
+    """(words consumed, suspicious window, its correction or None) for the words starting at i.
+
+    Suspicious are runs of single characters (jieba's sign of a word it does not know) and
+    words the index has never seen; for the latter, prefixes and suffixes are tried too.
+    """
+    run = 0
+    while i + run < len(words) and _single_cjk(words[i + run]) and run < 5:
+        run += 1
+    if run and i + run < len(words) and _unknown(words[i + run], vocabulary):
+        run += 1  # 泾|原县: a lone character glued to an unknown word is one suspicious window
+    if run >= 2:
+        window = "".join(words[i:i + run])
+        fix = None if all(ch in stopwords() for ch in window) else _known_fix(window, vocabulary)
+        return run, window, fix
+    word = words[i]
+    if len(word) >= 2 and i + 1 < len(words) and _single_cjk(words[i + 1]) and words[i + 1] not in stopwords():
+        fix = vocabulary.same_sound(word + words[i + 1])  # 黑龙|姜 → 黑龙江
+        if fix and fix != word + words[i + 1]:
+            return 2, word + words[i + 1], fix
+    if not _unknown(word, vocabulary):
+        return 1, word, None
+    for window in _windows(word):
+        fix = _known_fix(window, vocabulary)
+        if fix:
+            return 1, window, fix
+    return 1, word, None
+
+
+def _unknown(word: str, vocabulary: Vocabulary) -> bool:
+    return len(word) >= 2 and _has_cjk(word) and word not in stopwords() and not vocabulary.knows(word)
+
+
+def _windows(word: str) -> list[str]:
+    """The unknown word, then its prefixes and suffixes of two characters or more."""
+    return [word] + [word[:n] for n in range(len(word) - 1, 1, -1)] + [word[n:] for n in range(1, len(word) - 1)]
+
+
+def _known_fix(window: str, vocabulary: Vocabulary) -> str | None:
+    fix = vocabulary.closest(window)
+    return fix if fix and fix != window else None
+
+
+def _single_cjk(word: str) -> bool:
+    return len(word) == 1 and _has_cjk(word)
+
+
+def _has_cjk(word: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+def understand(text: str, vocabulary: Vocabulary, default_region: Region | None = None) -> list[Query]:
+    """One Query per question in the message; a place named anywhere applies to parts without one.
+
+    "佛山和揭阳各有哪家基地" names two places side by side: it becomes one query per place.
+    """
+    normalized, fixes = correct(normalize(text), vocabulary)
+    parts = split_questions(normalized)
+    regions = [_regions_of(part, vocabulary) for part in parts]
+    message_region = next((rs[0] for rs, _ in regions if rs), None) or default_region
+    queries: list[Query] = []
+    for part, (part_regions, places) in zip(parts, regions):
+        content_terms, hint = terms(_strip_places(part, places)), _kind_hint(part)
+        if not content_terms and queries:  # "广州有几家基地？惠州呢" — the topic carries over
+            content_terms, hint = queries[-1].terms, hint or queries[-1].kind_hint
+        for region in part_regions or [message_region]:
+            queries.append(Query(text=text if len(parts) == 1 else part, normalized=part, terms=content_terms,
+                                 region=region, kind_hint=hint, corrections=fixes, places=places))
+    return queries
+
+
+def _regions_of(text: str, vocabulary: Vocabulary) -> tuple[list[Region], tuple[str, ...]]:
+    """The places a question is about, from names that stand as words of their own.
+
+    A name must start and end on jieba's word boundaries (泾河源 is not 河源). A county's short
+    name (龙湾, 城关 — also everyday words) counts only where the knowledge covers its city;
+    written with its suffix (龙湾区) it always counts. Nested names (广西南宁) make one region;
+    places side by side (佛山和揭阳) stay separate.
+    """
+    ensure_jieba()
+    starts, ends = set(), set()
+    for _, start, end in jieba.tokenize(text):
+        starts.add(start)
+        ends.add(end)
+    places = [alias for offset, alias, codes in find_mentions(text)
+              if offset in starts and offset + len(alias) in ends and _plausible(alias, codes, vocabulary)]
+    found: list[Region] = []
+    for alias in _asked_places(text, places, vocabulary):
+        region = resolve(alias, abbreviations=False)
+        nested = next((i for i, r in enumerate(found) if r.contains(region) or region.contains(r)), None)
+        if nested is None:
+            found.append(region)
+        elif found[nested].contains(region):
+            found[nested] = region  # 广西 … 南宁 → 南宁
+    return [r for r in found if r.code], tuple(places)
+
+
+def _asked_places(text: str, places: list[str], vocabulary: Vocabulary) -> list[str]:
+    """All places when they are listed together (佛山和揭阳); otherwise the ones the knowledge
+    covers, so "南京德州的协会去东营交流过吗" is about 东营."""
+    joined = re.search("(?:" + "|".join(map(re.escape, places)) + r")(?:和|与|跟|及|、|还有|或)", text) if places else None
+    if len(places) < 2 or joined:
+        return places
+    covered = [p for p in places if any(c[:4] + "00" in vocabulary.covered or c in vocabulary.covered
+                                        for c in _codes(p))]
+    return covered or places[:1]
+
+
+def _codes(alias: str) -> tuple[str, ...]:
+    region = resolve(alias, abbreviations=False)
+    return (region.code,) if region.code else ()
+
+
+def _plausible(alias: str, codes: tuple[str, ...], vocabulary: Vocabulary) -> bool:
+    county_short = all(not c.endswith("00") for c in codes) and not alias.endswith(("县", "区", "市", "旗"))
+    return not county_short or any(c[:4] + "00" in vocabulary.covered for c in codes)
+
+
+def _strip_places(text: str, places: tuple[str, ...]) -> str:
+    for place in sorted(places, key=len, reverse=True):
+        text = text.replace(place, " ")
+    return text
+
+
+def _kind_hint(text: str) -> str | None:
+    for hint, pattern in KIND_HINTS.items():
+        if pattern.search(text):
+            return hint
+    return None
