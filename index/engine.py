@@ -99,14 +99,27 @@ def rebuild(store: Store, files: IndexFiles) -> int:
         records = [s.record for s in store.list()]
         target = files.root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
         target.mkdir(parents=True)
-        ix = whoosh_index.create_in(str(target), make_schema())
-        writer = ix.writer(limitmb=256)
-        for record in records:
-            writer.add_document(**document(record))
-        writer.commit(optimize=True)
+        try:
+            _build(target, records)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)  # the old build keeps serving
+            raise
         files.write_meta(target, {"seq": seq, "dictionary": dictionary_fingerprint(), "count": len(records)})
         _swap(files, target)
         return len(records)
+
+
+def _build(target: Path, records: list[Record]) -> None:
+    ix = whoosh_index.create_in(str(target), make_schema())
+    writer = ix.writer(limitmb=256)
+    try:
+        for record in records:
+            writer.add_document(**document(record))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(optimize=True)
+    ix.close()
 
 
 def _swap(files: IndexFiles, target: Path) -> None:

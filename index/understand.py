@@ -49,7 +49,7 @@ def split_questions(text: str) -> list[str]:
             parts.append(context + piece)
             context = ""
         else:
-            context += piece + "，"
+            context += piece.rstrip("。；;！!") + "，"
     if context and parts:
         parts[-1] += "，" + context.rstrip("，")
     return [p for p in parts if terms(p)] or ([text] if text.strip() else [])

@@ -76,9 +76,24 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """All writes inside commit together or not at all (nested calls use savepoints)."""
-        with self.db.atomic():
+        """All writes inside commit together or not at all (nested calls use savepoints).
+
+        The outer transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so
+        a writer in another process waits (busy_timeout) instead of failing with "database is
+        locked" when its read snapshot turns out stale at the first write.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, record_id: str) -> StoredRecord | None:

@@ -1,0 +1,53 @@
+import pytest
+
+from index.understand import split_questions
+
+
+@pytest.mark.parametrize("message, parts", [
+    ("南宁长者饭堂有补贴吗？加装电梯呢", ["南宁长者饭堂有补贴吗？", "加装电梯呢"]),
+    ("泾源护理型床位改造多少张，困难老人家里适老化改造多少户", ["泾源护理型床位改造多少张", "困难老人家里适老化改造多少户"]),
+    ("南宁家庭病床能申请吗 泾源县医院有没有安宁疗护", ["南宁家庭病床能申请吗", "泾源县医院有没有安宁疗护"]),
+    ("我妈79了，住在南宁，有什么补贴？", ["我妈79了，住在南宁，有什么补贴？"]),
+    ("我在南宁。长者饭堂在哪", ["我在南宁，长者饭堂在哪"]),
+])
+def test_split_questions(message, parts):
+    assert split_questions(message) == parts
+
+
+@pytest.mark.parametrize("typed, fixed", [
+    ("适老话改造补贴", "适老化"), ("南凝有什么养老补贴", "南宁"), ("泾原县老年养护院", "泾源县"),
+    ("长者饭唐在哪", "饭堂"), ("试范基地在哪", "示范"), ("黑龙姜旅居养老基地", "黑龙江"),
+])
+def test_typos_and_homophones_are_corrected(searcher, typed, fixed):
+    query = searcher.understand(typed)[0]
+    assert fixed in query.normalized, query
+
+
+@pytest.mark.parametrize("question, region", [
+    ("天河有长者饭堂吗", "广东省广州市天河区"), ("泾源的敬老院", "宁夏回族自治区固原市泾源县"),
+    ("粤北旅居养老", None), ("泾河源敬老院在哪", None),  # 泾河源 is a place name, not 河源市
+    ("聚龙湾护理院在哪个市", None), ("南京德州那些养老协会有没有去东营交流过", "山东省东营市"),
+    ("上海的长者饭堂", "上海市"),
+])
+def test_region_of_a_question(searcher, question, region):
+    query = searcher.understand(question)[0]
+    assert (query.region.name if query.region else None) == region
+
+
+def test_two_places_side_by_side_become_two_queries(searcher):
+    queries = searcher.understand("佛山和揭阳各有哪家旅居养老示范基地")
+    assert [q.region.short for q in queries] == ["佛山", "揭阳"]
+    assert queries[0].terms == queries[1].terms
+
+
+def test_a_follow_up_part_keeps_the_topic(searcher):
+    first, second = searcher.understand("广州有几家旅居养老基地？惠州呢")
+    assert second.region.short == "惠州" and second.terms == first.terms
+
+
+@pytest.mark.parametrize("question, hint", [
+    ("泾源护理型床位改造花了多少钱", "subsidy"), ("惠州的示范基地在哪里", "location"),
+    ("南宁养老方案的目标", None), ("接到电话说交钱旅居养老", None),
+])
+def test_kind_hints(searcher, question, hint):
+    assert searcher.understand(question)[0].kind_hint == hint
