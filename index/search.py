@@ -218,10 +218,33 @@ def _kind_fits(hint: str | None, kind: str) -> bool:
 
 
 def snippet(text: str, matched: tuple[str, ...], width: int = 60) -> str:
-    """A window of the record text around the first matched word, with the words in 【】."""
+    """A window of the record text around the first matched word, matched words in 【】."""
     positions = [text.find(t) for t in matched if t in text]
     start = max(min(positions, default=0) - width // 3, 0)
     piece = text[start:start + width]
-    for term in sorted({t for t in matched if t in piece}, key=len, reverse=True):
-        piece = piece.replace(term, f"【{term}】") if f"【{term}" not in piece else piece
-    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+    marked, last = [], 0
+    for begin, end in _merged_spans(piece, matched):
+        marked += [piece[last:begin], "【", piece[begin:end], "】"]
+        last = end
+    marked.append(piece[last:])
+    return ("…" if start else "") + "".join(marked) + ("…" if start + width < len(text) else "")
+
+
+def _merged_spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Every occurrence of the words, overlapping ones merged (老年养护院 ⊃ 养护院)."""
+    spans = sorted((m, m + len(w)) for w in words if w for m in _occurrences(text, w))
+    merged: list[tuple[int, int]] = []
+    for begin, end in spans:
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found, at = [], text.find(word)
+    while at >= 0:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found

@@ -31,6 +31,21 @@ def settings_command():
         click.echo(f"{setting.name}={shown}\n    {setting.help} Default: {setting.default!r}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True,
+              help="Sync worker processes (whoosh searchers are not thread-safe; 2 fits 2 cores).")
+def serve(host, port, workers):
+    """Production server: gunicorn with sync workers and the app preloaded (shared memory)."""
+    import os
+    import sys
+
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--worker-class", "sync", "--preload", "--access-logfile", "-", "webhook.app:create_app()"]
+    os.execv(sys.executable, argv)
+
+
 main.add_command(import_command)
 main.add_command(records_group)
 main.add_command(export_command)

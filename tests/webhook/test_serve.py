@@ -1,0 +1,55 @@
+"""`advisor serve` as `make run` starts it: a real gunicorn with 2 workers, driven over HTTP."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from webhook.app import create_app
+
+
+def test_healthz_reports_records(data_dir):
+    from knowledge.cli import load_starter
+    from knowledge.store import Store
+
+    load_starter(Store.in_dir(data_dir))
+    client = create_app({"ADVISOR_DATA_DIR": str(data_dir)}).test_client()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["records"] == 166
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_advisor_serve_runs_gunicorn_with_two_workers(data_dir):
+    env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir)}
+    subprocess.run([sys.executable, "-m", "webhook.cli", "init"], env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "webhook.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = _wait_for_health(port)
+        assert body["status"] == "ok" and body["records"] == 166
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def _wait_for_health(port: int) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                return json.load(response)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
