@@ -26,7 +26,8 @@ from knowledge.store import Store
 
 THRESHOLD = 0.5
 FIELDS = ("title", "tags", "body")
-COMMON_SHARE = 0.3  # terms in more than this share of records only count, they are not searched
+COMMON_SHARE = 0.3
+CANDIDATES = 40  # terms in more than this share of records only count, they are not searched
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Searcher:
         self.seq = self.files.meta()["seq"]
         self.records = {s.record.id: s.record for s in self.store.list()}
         self.vocabulary = self._vocabulary()
+        self._filters: dict = {}
 
     @property
     def unknown_weight(self) -> float:
@@ -87,11 +89,7 @@ class Searcher:
             if self.store.last_seq() == self.seq:
                 return
             engine.catch_up(self.store, self.files)
-            self.index = self.files.open()
-            self.searcher = self.index.searcher(weighting=BM25F())
-            self.seq = self.files.meta()["seq"]
-            self.records = {s.record.id: s.record for s in self.store.list()}
-            self.vocabulary = self._vocabulary()
+            self._open()
 
     def rebuild(self) -> int:
         with self._lock:
@@ -117,11 +115,15 @@ class Searcher:
         searched = self._searched_terms(weights)
         whoosh_query = Q.Or([Q.Term(f, t, boost=b) for term in searched for t, b in self.synonyms.expand(term)
                              for f in FIELDS])
-        found = self.searcher.search(whoosh_query, limit=40, filter=self._filter(query, kind))
+        allowed = self._allowed(query, kind)
+        if allowed is not None and not allowed:
+            return Result(query)  # nothing about that place (or kind): an empty filter would mean none
+        found = self.searcher.search(whoosh_query, limit=CANDIDATES, filter=allowed)
         hits = [self._hit(query, weights, hit["id"], hit.score) for hit in found if hit["id"] in self.records]
-        hits = [h for h in hits if h.confidence >= self.threshold]
-        hits.sort(key=lambda h: -h.score)
-        return Result(query, hits[:limit])
+        hits = sorted((h for h in hits if h.confidence >= self.threshold), key=lambda h: -h.score)[:limit]
+        for hit in hits:
+            hit.snippet = snippet(hit.record.text, hit.matched)
+        return Result(query, hits)
 
     def _weights(self, query_terms: tuple[str, ...]) -> dict[str, float]:
         """Each distinct content term with its idf; unknown words weigh most (they cannot match).
@@ -139,10 +141,21 @@ class Searcher:
         return weights
 
     def _searched_terms(self, weights: dict[str, float]) -> list[str]:
+        """The terms worth a posting-list walk: not the commonest, not a piece of a longer
+        query word the index knows (老年养护院 makes 养护 and 护院 redundant for finding)."""
         total = max(self.searcher.doc_count(), 1)
         cutoff = math.log(1 + (total - COMMON_SHARE * total + 0.5) / (COMMON_SHARE * total + 0.5))
-        rare = [t for t, w in weights.items() if w >= cutoff]
-        return rare or list(weights)
+        known = [t for t, w in weights.items() if w < self.unknown_weight]
+        chosen = [t for t, w in weights.items() if w >= cutoff and not any(t != k and t in k for k in known)]
+        return chosen or list(weights)
+
+    def _allowed(self, query: Query, kind: str | None):
+        """The filter as a set of document numbers, cached until the index changes."""
+        key = (kind, query.region.code if query.region else None, query.kind_hint == "location")
+        if key not in self._filters:
+            condition = self._filter(query, kind)
+            self._filters[key] = None if condition is None else set(self.searcher.docs_for_query(condition))
+        return self._filters[key]
 
     def _filter(self, query: Query, kind: str | None):
         parts = []
@@ -166,8 +179,7 @@ class Searcher:
         if any(t in self.vocabulary.concepts and t not in matched for t in weights):
             confidence *= MISSING_CONCEPT  # asked about 失独, the record is about 家庭养老床位
         boost = 1.0 + 0.3 * _kind_fits(query.kind_hint, record.kind) + _region_fit(query.region, record.region)
-        return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched,
-                   snippet(record.text, matched))
+        return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched, "")
 
 
 NATIONAL_DISCOUNT = 0.75
