@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,8 +98,8 @@ def rebuild(store: Store, files: IndexFiles) -> int:
     with files.write_lock():
         seq = store.last_seq()
         records = [s.record for s in store.list()]
-        target = files.root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
-        target.mkdir(parents=True)
+        files.root.mkdir(parents=True, exist_ok=True)
+        target = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d%H%M%S')}-", dir=files.root))
         try:
             _build(target, records)
         except BaseException:
@@ -133,7 +134,7 @@ def _swap(files: IndexFiles, target: Path) -> None:
 
 def _remove_old_builds(files: IndexFiles, keep: set[str]) -> None:
     """Keep the new build and the one before it: readers in other processes may still use it."""
-    builds = sorted(p for p in files.root.glob("build-*") if p.is_dir())
+    builds = sorted((p for p in files.root.glob("build-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in builds[:-2]:
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
