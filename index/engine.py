@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from index.analysis import DATA, ChineseAnalyzer
+from index.analysis import DATA, ChineseAnalyzer, terms
 from knowledge.records import Record
 from knowledge.store import Store
 
@@ -43,6 +43,7 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=analyzer, field_boost=3.0),
         tags=TEXT(analyzer=analyzer, field_boost=2.0),
         body=TEXT(analyzer=analyzer),
+        words=STORED(),  # the record's distinct terms: what a question's words are checked against
     )
 
 
@@ -52,9 +53,11 @@ def document(record: Record) -> dict:
     details = [record.text, " ".join(record.heading_path), record.source.title]
     details += [" ".join(units) for units in record.units.values()]
     details += [str(v) for k, v in record.attrs.items() if isinstance(v, (str, int)) and not k.endswith("_yuan")]
+    body = "\n".join(d for d in details if d)
+    tags = " ".join(record.tags)
     return {"id": record.id, "kind": record.kind, "region": " ".join(codes) or NATIONAL,
-            "region_exact": record.region.code or NATIONAL, "title": record.title,
-            "tags": " ".join(record.tags), "body": "\n".join(d for d in details if d)}
+            "region_exact": record.region.code or NATIONAL, "title": record.title, "tags": tags, "body": body,
+            "words": " ".join(sorted(set(terms(f"{record.title}\n{tags}\n{body}"))))}
 
 
 def dictionary_fingerprint() -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from whoosh import query as Q
@@ -26,7 +25,7 @@ from knowledge.store import Store
 
 THRESHOLD = 0.5
 FIELDS = ("title", "tags", "body")
-COMMON_SHARE = 0.3
+SEARCHED_TERMS = 4  # the rarest known words of a question drive the posting walk
 CANDIDATES = 40  # terms in more than this share of records only count, they are not searched
 
 
@@ -119,7 +118,8 @@ class Searcher:
         if allowed is not None and not allowed:
             return Result(query)  # nothing about that place (or kind): an empty filter would mean none
         found = self.searcher.search(whoosh_query, limit=CANDIDATES, filter=allowed)
-        hits = [self._hit(query, weights, hit["id"], hit.score) for hit in found if hit["id"] in self.records]
+        hits = [self._hit(query, weights, hit["id"], hit.score, frozenset(hit["words"].split()))
+                for hit in found if hit["id"] in self.records]
         hits = sorted((h for h in hits if h.confidence >= self.threshold), key=lambda h: -h.score)[:limit]
         for hit in hits:
             hit.snippet = snippet(hit.record.text, hit.matched)
@@ -141,13 +141,13 @@ class Searcher:
         return weights
 
     def _searched_terms(self, weights: dict[str, float]) -> list[str]:
-        """The terms worth a posting-list walk: not the commonest, not a piece of a longer
-        query word the index knows (老年养护院 makes 养护 and 护院 redundant for finding)."""
-        total = max(self.searcher.doc_count(), 1)
-        cutoff = math.log(1 + (total - COMMON_SHARE * total + 0.5) / (COMMON_SHARE * total + 0.5))
-        known = [t for t, w in weights.items() if w < self.unknown_weight]
-        chosen = [t for t, w in weights.items() if w >= cutoff and not any(t != k and t in k for k in known)]
-        return chosen or list(weights)
+        """The few terms worth a posting-list walk, rarest first: finding candidates needs the
+        words that tell records apart; common words (养老, 老年人) only count in the confidence.
+        Pieces of a longer query word the index knows (养护 in 老年养护院) are redundant too."""
+        known = {t: w for t, w in weights.items() if w < self.unknown_weight}
+        whole = [t for t in known if not any(t != k and t in k for k in known)]
+        ranked = sorted(whole, key=lambda t: -known[t])
+        return ranked[:SEARCHED_TERMS] or list(weights)[:SEARCHED_TERMS]
 
     def _allowed(self, query: Query, kind: str | None):
         """The filter as a set of document numbers, cached until the index changes."""
@@ -169,13 +169,14 @@ class Searcher:
             parts.append(Q.Or(allowed))
         return Q.And(parts) if parts else None
 
-    def _hit(self, query: Query, weights: dict[str, float], record_id: str, score: float) -> Hit:
+    def _hit(self, query: Query, weights: dict[str, float], record_id: str, score: float,
+             words: frozenset[str]) -> Hit:
         record = self.records[record_id]
-        words = record_terms(record.id, record.content_hash, _searchable(record))
         matched = tuple(t for t in weights if any(s in words for s, _ in self.synonyms.expand(t)))
         confidence = coverage(weights, matched, self.unknown_weight, self.vocabulary.concepts)
         if query.region and not record.region.code:
             confidence *= NATIONAL_DISCOUNT  # asked about one place, the record speaks for several
+            score *= NATIONAL_DISCOUNT
         if any(t in self.vocabulary.concepts and t not in matched for t in weights):
             confidence *= MISSING_CONCEPT  # asked about 失独, the record is about 家庭养老床位
         boost = 1.0 + 0.3 * _kind_fits(query.kind_hint, record.kind) + _region_fit(query.region, record.region)
@@ -213,16 +214,6 @@ def _region_fit(wanted: Region | None, region: Region) -> float:
 
 def _place_names(region: Region) -> list[str]:
     return [part for r in region.ancestors() for part in (r.short, r.county or r.city or r.province) if part]
-
-
-def _searchable(record: Record) -> str:
-    return "\n".join([record.title, " ".join(record.tags), engine.document(record)["body"]])
-
-
-@lru_cache(maxsize=20000)
-def record_terms(record_id: str, content_hash: str, text: str) -> frozenset[str]:
-    """The analysed words of a record (cached by content), to see which question words it covers."""
-    return frozenset(terms(text))
 
 
 def _kind_fits(hint: str | None, kind: str) -> bool:
