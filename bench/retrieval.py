@@ -104,6 +104,28 @@ def clear_query_caches() -> None:
     regions.resolve.cache_clear()
 
 
+def clear_record_caches() -> None:
+    """Forget per-record caches the search code may keep (e.g. `record_terms`), as in a fresh process."""
+    from index import search
+
+    for name in dir(search):
+        cached = getattr(search, name)
+        if callable(getattr(cached, "cache_clear", None)) and getattr(cached, "__module__", "") == search.__name__:
+            cached.cache_clear()
+
+
+def revision() -> str:
+    """The commit measured, and which files of the search code differ from it (work in progress)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    head = git("log", "-1", "--format=%h %s") or "unknown"
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "index", "knowledge").splitlines()]
+    return head + (f" + uncommitted changes in {', '.join(dirty)}" if dirty else "")
+
+
 # -- the worker: one size, one process -----------------------------------------------------
 def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, keep: bool) -> dict:
     from bench import corpus
@@ -112,7 +134,7 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
     from knowledge.store import Store
     from whoosh import query as Q
 
-    out: dict = {"size": size, "errors": []}
+    out: dict = {"size": size, "errors": [], "revision": revision()}
     analysis.ensure_jieba()
     out["rss_after_jieba_mb"] = peak_rss_mb()
 
@@ -140,7 +162,8 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
         out["build_s"] = time.perf_counter() - t
         out["build_rps"] = count / out["build_s"]
         out["index_mb"] = dir_mb(files.current.resolve())
-        out["segments"] = len(files.open().reader().leaf_readers()) if hasattr(files.open().reader(), "leaf_readers") else 1
+        with files.open().reader() as reader:
+            out["segments"] = len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1
         del records
         gc.collect()
 
@@ -268,12 +291,10 @@ def tantivy_run(store, data_dir: Path, questions: list[str], repeat: int) -> dic
 def profile_queries(searcher, questions: list[str], size: int) -> dict:
     """cProfile (and pyinstrument when installed) over one pass with every cache cold, as in the
     first timed pass; hotspots inside index/ and whoosh by cumulative time."""
-    from index import search
-
     stamp = date.today().isoformat()
     RESULTS.mkdir(parents=True, exist_ok=True)
     clear_query_caches()
-    search.record_terms.cache_clear()
+    clear_record_caches()
     profiler = cProfile.Profile()
     profiler.enable()
     for question in questions:
@@ -304,7 +325,7 @@ def profile_queries(searcher, questions: list[str], size: int) -> dict:
         out["pyinstrument"] = "not installed"
         return out
     clear_query_caches()
-    search.record_terms.cache_clear()
+    clear_record_caches()
     sampler = Profiler(interval=0.0005)
     sampler.start()
     for question in questions:
@@ -354,6 +375,7 @@ def report(results: list[dict], facts: dict, args) -> str:
              f"Command: `.venv/bin/python bench/retrieval.py --sizes {','.join(map(str, args.sizes))} "
              f"--queries {args.queries} --repeat {args.repeat}` (seed {args.seed}); "
              f"{WARMUP} warm-up questions, then each question once (pass 1).", "",
+             "Code measured: " + "; ".join(sorted({f"{r.get('revision', 'unknown')}" for r in results})), "",
              "## Build", "",
              "| records | store write s | rebuild s | rebuild rec/s | index MB | segments | Searcher open s | peak RSS MB (whoosh) | tantivy build s (tokenise + index) | tantivy rec/s | tantivy MB |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -384,9 +406,9 @@ def report(results: list[dict], facts: dict, args) -> str:
     for r in results:
         s = r.get("search") or {}
         if r["size"] in TARGETS and s:
-            ok = s["p99"] <= TARGETS[r["size"]]
-            lines.append(f"- query p99 at {r['size']:,}: {s['p99']:.1f} ms vs ≤ {TARGETS[r['size']]:.0f} ms — "
-                         f"{'met' if ok else f'**missed** ({s[chr(112) + chr(57) + chr(57)] / TARGETS[r[chr(115) + chr(105) + chr(122) + chr(101)]]:.1f}× over)'}")
+            target = TARGETS[r["size"]]
+            verdict = "met" if s["p99"] <= target else f"**missed** ({s['p99'] / target:.1f}× over)"
+            lines.append(f"- query p99 at {r['size']:,}: {s['p99']:.1f} ms vs ≤ {target:.0f} ms — {verdict}")
         if r.get("build_rps"):
             ok = r["build_rps"] >= BUILD_TARGET
             lines.append(f"- build at {r['size']:,}: {r['build_rps']:.0f} records/s vs ≥ {BUILD_TARGET:.0f} — "
