@@ -97,8 +97,13 @@ def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str,
         run += 1  # 泾|原县: a lone character glued to an unknown word is one suspicious window
     if run >= 2:
         window = "".join(words[i:i + run])
-        fix = None if all(ch in stopwords() for ch in window) else _known_fix(window, vocabulary)
-        return run, window, fix
+        if all(ch in stopwords() for ch in window):
+            return run, window, None
+        for candidate in _windows(window):  # 饭|唐有 → 饭唐 → 饭堂
+            fix = _known_fix(candidate, vocabulary)
+            if fix:
+                return run, candidate, fix
+        return run, window, None
     word = words[i]
     if len(word) >= 2 and i + 1 < len(words) and _single_cjk(words[i + 1]) and words[i + 1] not in stopwords():
         fix = vocabulary.same_sound(word + words[i + 1])  # 黑龙|姜 → 黑龙江

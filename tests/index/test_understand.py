@@ -16,7 +16,8 @@ def test_split_questions(message, parts):
 
 @pytest.mark.parametrize("typed, fixed", [
     ("适老话改造补贴", "适老化"), ("南凝有什么养老补贴", "南宁"), ("泾原县老年养护院", "泾源县"),
-    ("长者饭唐在哪", "饭堂"), ("试范基地在哪", "示范"), ("黑龙姜旅居养老基地", "黑龙江"),
+    ("长者饭唐在哪", "饭堂"), ("南凝的长者饭唐有补贴吗", "长者饭堂"), ("试范基地在哪", "示范"),
+    ("黑龙姜旅居养老基地", "黑龙江"),
 ])
 def test_typos_and_homophones_are_corrected(searcher, typed, fixed):
     query = searcher.understand(typed)[0]
