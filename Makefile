@@ -23,7 +23,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/retrieval.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

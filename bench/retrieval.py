@@ -10,7 +10,7 @@ generate the corpus (bench/corpus.py), write it into a Store in one transaction,
 `index.engine.rebuild`, open `index.search.Searcher`, warm up with 20 other questions, then
 time `searcher.search(q)` once per question (understanding, jieba analysis, whoosh, confidence —
 everything a caller waits for). Further passes (--repeat) clear the query-side caches
-(`terms`, `normalize`, `resolve`) but keep the per-record term cache, as a long-running process
+(`terms`, `normalize`, `resolve`) but keep any per-record caches, as a long-running process
 would. Then the same questions, analysed with `index.analysis.terms`, go as a plain OR of
 terms (title×3, tags×2, body, top 10) to whoosh directly ("whoosh bare") and to tantivy, whose
 index holds the same records pre-tokenised with `terms` (whitespace tokenizer).
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import io
 import json
 import os
 import platform
@@ -129,7 +128,7 @@ def revision() -> str:
 # -- the worker: one size, one process -----------------------------------------------------
 def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, keep: bool) -> dict:
     from bench import corpus
-    from index import analysis, engine, search
+    from index import analysis, engine
     from index.search import FIELDS, Searcher
     from knowledge.store import Store
     from whoosh import query as Q
@@ -157,9 +156,10 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
         out["db_mb"] = dir_mb(data_dir)
 
         files = engine.IndexFiles(data_dir)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         count = engine.rebuild(store, files)
         out["build_s"] = time.perf_counter() - t
+        out["build_cpu_share"] = (time.process_time() - cpu) / out["build_s"]
         out["build_rps"] = count / out["build_s"]
         out["index_mb"] = dir_mb(files.current.resolve())
         with files.open().reader() as reader:
@@ -176,6 +176,8 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
 
         found, asked = 0, 0
         passes: list[list[float]] = []
+        out["load_before_queries"] = os.getloadavg()[0]
+        wall, cpu = time.perf_counter(), time.process_time()
         for number in range(repeat):
             if number:
                 clear_query_caches()
@@ -190,6 +192,7 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
                         asked += 1
                         found += any(h.record.id in want for r in results for h in r.hits)
             passes.append(samples)
+        out["query_cpu_share"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
         out["search"] = percentiles(passes[0])
         out["search_repeat"] = percentiles([s for p in passes[1:] for s in p]) if repeat > 1 else None
         out["slowest"] = sorted(zip(passes[0], questions), reverse=True)[:5]
@@ -377,22 +380,24 @@ def report(results: list[dict], facts: dict, args) -> str:
              f"{WARMUP} warm-up questions, then each question once (pass 1).", "",
              "Code measured: " + "; ".join(sorted({f"{r.get('revision', 'unknown')}" for r in results})), "",
              "## Build", "",
-             "| records | store write s | rebuild s | rebuild rec/s | index MB | segments | Searcher open s | peak RSS MB (whoosh) | tantivy build s (tokenise + index) | tantivy rec/s | tantivy MB |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| records | store write s | rebuild s | rebuild rec/s | CPU share | index MB | segments | Searcher open s | peak RSS MB (whoosh) | tantivy build s (tokenise + index) | tantivy rec/s | tantivy MB |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         tv = r.get("tantivy") or {}
         tv_build = f"{tv['tokenise_s'] + tv['index_s']:.1f} ({tv['tokenise_s']:.1f} + {tv['index_s']:.1f})" if "index_s" in tv else "–"
         lines.append(f"| {r['size']:,} | {fmt(r.get('store_s'))} | {fmt(r.get('build_s'))} | {fmt(r.get('build_rps'), '.0f')} | "
-                     f"{fmt(r.get('index_mb'))} | {r.get('segments', '–')} | {fmt(r.get('open_s'), '.2f')} | "
+                     f"{fmt(100 * r.get('build_cpu_share', float('nan')), '.0f')}% | {fmt(r.get('index_mb'))} | {r.get('segments', '–')} | {fmt(r.get('open_s'), '.2f')} | "
                      f"{fmt(r.get('rss_whoosh_mb'), '.0f')} | {tv_build} | {fmt(tv.get('build_rps'), '.0f')} | "
                      f"{fmt(tv.get('index_mb'))} |")
     lines += ["", "## Queries (ms)", "",
               "`search` = `Searcher.search(q)` (understanding + analysis + whoosh + confidence), pass 1 after warm-up; "
-              "`repeat` = further passes with query-side caches cleared, record-term cache warm; "
+              "`repeat` = further passes with query-side caches cleared (per-record caches, if the search keeps any, stay warm); "
               "`bare` = whoosh OR of the query terms, top 10; tantivy = same OR on the same tokens, top 10 "
-              "(both include `terms(q)`).", "",
-              "| records | queries | search p50 | p95 | p99 | max | repeat p50 / p99 | whoosh bare p50 / p99 | tantivy p50 / p99 | our p99 / tantivy p99 | dev found@5 |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "(both include `terms(q)`). CPU share = process CPU time / wall time over the timed passes: "
+              "below ~95% more processes than cores were running; load = 1-minute load average when the queries "
+              "started (this benchmark alone accounts for ~1; clearly above that, something else was running).", "",
+              "| records | queries | search p50 | p95 | p99 | max | repeat p50 / p99 | CPU share / load | whoosh bare p50 / p99 | tantivy p50 / p99 | our p99 / tantivy p99 | dev found@5 |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         s, rep, bare = r.get("search") or {}, r.get("search_repeat") or {}, r.get("whoosh_bare") or {}
         tv = (r.get("tantivy") or {}).get("search") or {}
@@ -400,8 +405,13 @@ def report(results: list[dict], facts: dict, args) -> str:
         found = r.get("dev_found") or [0, 0]
         lines.append(f"| {r['size']:,} | {r.get('queries', '–')} | {fmt(s.get('p50'))} | {fmt(s.get('p95'))} | "
                      f"{fmt(s.get('p99'))} | {fmt(s.get('max'))} | {fmt(rep.get('p50'))} / {fmt(rep.get('p99'))} | "
-                     f"{fmt(bare.get('p50'))} / {fmt(bare.get('p99'))} | {fmt(tv.get('p50'), '.2f')} / {fmt(tv.get('p99'), '.2f')} | "
+                     f"{fmt(100 * r.get('query_cpu_share', float('nan')), '.0f')}% / {fmt(r.get('load_before_queries'), '.1f')} | {fmt(bare.get('p50'))} / {fmt(bare.get('p99'))} | {fmt(tv.get('p50'), '.2f')} / {fmt(tv.get('p99'), '.2f')} | "
                      f"{fmt(ratio, '.0f')}× | {found[0]}/{found[1]} |")
+    contended = [r for r in results if min(r.get("build_cpu_share", 1), r.get("query_cpu_share", 1)) < 0.9
+                 or r.get("load_before_queries", 0) > 1.6]
+    if contended:
+        lines += ["", "**Warning:** CPU share below 90% or load above 1.6 at " + ", ".join(f"{r['size']:,}" for r in contended)
+                  + " — other processes were using the CPU; rerun on an idle machine."]
     lines += ["", "## Against the targets", ""]
     for r in results:
         s = r.get("search") or {}

@@ -60,9 +60,15 @@ def document(record: Record) -> dict:
             "words": " ".join(sorted(set(terms(f"{record.title}\n{tags}\n{body}"))))}
 
 
-def dictionary_fingerprint() -> str:
-    """Changing the domain dictionary changes tokens, so the index must be rebuilt."""
-    return hashlib.sha1((DATA / "dictionary.txt").read_bytes()).hexdigest()[:12]
+def fingerprint() -> str:
+    """What an index was built with: the schema's fields and the domain dictionary.
+
+    Either changing (a new stored field, a new dictionary word) means existing indexes must be
+    rebuilt, or searches would read fields that are not there or tokens that no longer match.
+    """
+    fields = ",".join(f"{name}:{type(field).__name__}" for name, field in sorted(make_schema().items()))
+    digest = hashlib.sha1(fields.encode() + (DATA / "dictionary.txt").read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class IndexFiles:
@@ -108,7 +114,7 @@ def rebuild(store: Store, files: IndexFiles) -> int:
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)  # the old build keeps serving
             raise
-        files.write_meta(target, {"seq": seq, "dictionary": dictionary_fingerprint(), "count": len(records)})
+        files.write_meta(target, {"seq": seq, "fingerprint": fingerprint(), "count": len(records)})
         _swap(files, target)
         return len(records)
 
@@ -166,8 +172,8 @@ def catch_up(store: Store, files: IndexFiles) -> list[str]:
 
 
 def ensure_current(store: Store, files: IndexFiles) -> None:
-    """Build when missing or built with another dictionary; otherwise catch up."""
-    if not files.exists() or files.meta().get("dictionary") != dictionary_fingerprint():
+    """Build when missing or built with another schema or dictionary; otherwise catch up."""
+    if not files.exists() or files.meta().get("fingerprint") != fingerprint():
         rebuild(store, files)
     else:
         catch_up(store, files)

@@ -84,9 +84,19 @@ def test_crash_mid_rebuild_leaves_the_old_index_serving(fresh_searcher, monkeypa
 
 def test_dictionary_change_triggers_rebuild(fresh_searcher, monkeypatch):
     before = fresh_searcher.files.current.resolve()
-    monkeypatch.setattr(engine, "dictionary_fingerprint", lambda: "changed")
+    monkeypatch.setattr(engine, "fingerprint", lambda: "changed")
     engine.ensure_current(fresh_searcher.store, fresh_searcher.files)
     assert fresh_searcher.files.current.resolve() != before
+
+
+def test_index_from_an_older_schema_is_rebuilt(fresh_searcher):
+    """An index written before a field existed (here: no stored words) must not serve searches."""
+    files = fresh_searcher.files
+    meta = files.meta()
+    files.write_meta(files.current.resolve(), {k: v for k, v in meta.items() if k != "fingerprint"})
+    before = files.current.resolve()
+    engine.ensure_current(fresh_searcher.store, files)
+    assert files.current.resolve() != before and files.meta()["fingerprint"] == engine.fingerprint()
 
 
 def _write_and_search(data_dir, worker, queue):
