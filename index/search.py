@@ -26,7 +26,10 @@ from knowledge.store import Store
 THRESHOLD = 0.5
 FIELDS = ("title", "tags", "body")
 SEARCHED_TERMS = 4  # the rarest known words of a question drive the posting walk
-CANDIDATES = 40  # terms in more than this share of records only count, they are not searched
+CANDIDATES = 40  # hits whoosh ranks before the confidence decides which are good enough
+NATIONAL_DISCOUNT = 0.75
+MISSING_CONCEPT = 0.8
+UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
 
 
 @dataclass
@@ -42,10 +45,6 @@ class Hit:
 class Result:
     query: Query
     hits: list[Hit] = field(default_factory=list)
-
-    @property
-    def answered(self) -> bool:
-        return bool(self.hits)
 
 
 class Searcher:
@@ -64,7 +63,7 @@ class Searcher:
         self.seq = self.files.meta()["seq"]
         self.records = {s.record.id: s.record for s in self.store.list()}
         self.vocabulary = self._vocabulary()
-        self._filters: dict = {}
+        self._conditions: dict = {}
 
     @property
     def unknown_weight(self) -> float:
@@ -73,10 +72,10 @@ class Searcher:
         return math.log(1 + (total + 0.5) / 0.5)
 
     def _vocabulary(self) -> Vocabulary:
-        reader = self.searcher.reader()
-        lexicon = {t.decode() if isinstance(t, bytes) else t for name in FIELDS for t in reader.lexicon(name)}
-        titles = [t for t in (w.decode() if isinstance(w, bytes) else w for w in reader.lexicon("title")) if len(t) >= 3]
-        tags = [t for t in (w.decode() if isinstance(w, bytes) else w for w in reader.lexicon("tags")) if len(t) >= 2]
+        words = {name: [_text(w) for w in self.searcher.reader().lexicon(name)] for name in FIELDS}
+        lexicon = {w for name in FIELDS for w in words[name]}
+        titles = [t for t in words["title"] if len(t) >= 3]
+        tags = [t for t in words["tags"] if len(t) >= 2]
         places = sorted({alias for rec in self.records.values() for alias in _place_names(rec.region)})
         covered = {r.code for rec in self.records.values() for r in rec.region.ancestors()}
         return Vocabulary(lexicon | all_place_names(), dictionary_words() + places + tags + titles, covered,
@@ -114,15 +113,15 @@ class Searcher:
         searched = self._searched_terms(weights)
         whoosh_query = Q.Or([Q.Term(f, t, boost=b) for term in searched for t, b in self.synonyms.expand(term)
                              for f in FIELDS])
-        allowed = self._allowed(query, kind)
-        if allowed is not None and not allowed:
-            return Result(query)  # nothing about that place (or kind): an empty filter would mean none
-        if allowed is not None:
+        condition, empty = self._condition(query, kind)
+        if empty:
+            return Result(query)  # no record for that place (or kind) at all
+        if condition is not None:
             # Inside the query, not filter=: whoosh applies a filter only after walking every
             # match, which at 10k records threw ~96% of the work away. (optimize=True trips an
             # assertion in whoosh's Require matcher.)
-            whoosh_query = Q.Require(whoosh_query, self._filter(query, kind))
-        found = self.searcher.search(whoosh_query, limit=CANDIDATES, optimize=allowed is None)
+            whoosh_query = Q.Require(whoosh_query, condition)
+        found = self.searcher.search(whoosh_query, limit=CANDIDATES, optimize=condition is None)
         hits = [self._hit(query, weights, hit["id"], hit.score, frozenset(hit["words"].split()))
                 for hit in found if hit["id"] in self.records]
         hits = sorted((h for h in hits if h.confidence >= self.threshold), key=lambda h: -h.score)[:limit]
@@ -154,15 +153,18 @@ class Searcher:
         ranked = sorted(whole, key=lambda t: -known[t])
         return ranked[:SEARCHED_TERMS] or list(weights)[:SEARCHED_TERMS]
 
-    def _allowed(self, query: Query, kind: str | None):
-        """The filter as a set of document numbers, cached until the index changes."""
+    def _condition(self, query: Query, kind: str | None):
+        """(the kind/region condition or None, whether no record meets it), cached per index."""
         key = (kind, query.region.code if query.region else None, query.kind_hint == "location")
-        if key not in self._filters:
-            condition = self._filter(query, kind)
-            self._filters[key] = None if condition is None else set(self.searcher.docs_for_query(condition))
-        return self._filters[key]
+        if key not in self._conditions:
+            condition = self._build_condition(query, kind)
+            empty = condition is not None and not any(True for _ in self.searcher.docs_for_query(condition))
+            self._conditions[key] = (condition, empty)
+        return self._conditions[key]
 
-    def _filter(self, query: Query, kind: str | None):
+    def _build_condition(self, query: Query, kind: str | None):
+        """Records of the kind asked, in the place asked, below it, in the provinces above it,
+        and national ones unless the question asks where (national records name no place)."""
         parts = []
         if kind:
             parts.append(Q.Term("kind", kind))
@@ -188,10 +190,6 @@ class Searcher:
         return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched, "")
 
 
-NATIONAL_DISCOUNT = 0.75
-MISSING_CONCEPT = 0.8
-UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
-
 
 def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight: float,
              concepts: frozenset[str] = frozenset()) -> float:
@@ -205,6 +203,10 @@ def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight
     unknown = [(t, w) for t, w in weights.items() if w >= unknown_weight]
     total = known + sum(w if t in concepts else UNKNOWN_SHARE * w for t, w in unknown)
     return sum(weights[t] for t in matched) / total if total else 0.0
+
+
+def _text(word) -> str:
+    return word.decode() if isinstance(word, bytes) else word
 
 
 def _region_fit(wanted: Region | None, region: Region) -> float:

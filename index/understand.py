@@ -192,19 +192,13 @@ def _asked_places(text: str, places: list[str], vocabulary: Vocabulary) -> list[
     joined = re.search("(?:" + "|".join(map(re.escape, places)) + r")(?:和|与|跟|及|、|还有|或)", text) if places else None
     if len(places) < 2 or joined:
         return places
-    covered = [p for p in places if any(c[:4] + "00" in vocabulary.covered or c in vocabulary.covered
-                                        for c in _codes(p))]
+    covered = [p for p in places if vocabulary.covers(resolve(p, abbreviations=False).code)]
     return covered or places[:1]
-
-
-def _codes(alias: str) -> tuple[str, ...]:
-    region = resolve(alias, abbreviations=False)
-    return (region.code,) if region.code else ()
 
 
 def _plausible(alias: str, codes: tuple[str, ...], vocabulary: Vocabulary) -> bool:
     county_short = all(not c.endswith("00") for c in codes) and not alias.endswith(("县", "区", "市", "旗"))
-    return not county_short or any(c[:4] + "00" in vocabulary.covered for c in codes)
+    return not county_short or any(vocabulary.covers(c) for c in codes)
 
 
 def _strip_places(text: str, places: tuple[str, ...]) -> str:

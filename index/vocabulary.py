@@ -29,6 +29,10 @@ class Vocabulary:
     def knows(self, word: str) -> bool:
         return word in self.lexicon
 
+    def covers(self, code: str) -> bool:
+        """Whether the knowledge has records for this division's city (or the division itself)."""
+        return code in self.covered or code[:4] + "00" in self.covered
+
     def same_sound(self, window: str) -> str | None:
         if self._by_pinyin is None:
             self._by_pinyin = {}
