@@ -11,7 +11,7 @@ from index.evaluate import evaluate, load_cases, report
 from index.search import Searcher
 from knowledge import settings
 from knowledge.records import KINDS
-from knowledge.regions import resolve
+from knowledge.cli import region_option
 from knowledge.store import Store
 
 
@@ -23,13 +23,11 @@ def open_searcher() -> Searcher:
 @click.command("search")
 @click.argument("text")
 @click.option("--kind", type=click.Choice(KINDS), help="Only this kind of record.")
-@click.option("--region", help="Only records for this place (and national ones), e.g. 南宁.")
+@region_option
 @click.option("--limit", default=5, show_default=True, help="Hits per question.")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
 def search_command(text, kind, region, limit, as_json):
     """Ranked hits (id, kind, title, region, score, snippet, text) for each question in TEXT."""
-    if region and not resolve(region).code:
-        raise click.BadParameter(f"{region!r} is not a known 省/市/县 name", param_hint="--region")
     results = open_searcher().search(text, kind=kind, region=region, limit=limit)
     if as_json:
         click.echo(json.dumps([_result_json(r) for r in results], ensure_ascii=False, indent=1))

@@ -10,12 +10,24 @@ import click
 from knowledge import settings
 from knowledge.importing import ImportReport, import_paths
 from knowledge.records import KINDS
-from knowledge.regions import resolve
+from knowledge.regions import Region, resolve
 from knowledge.store import StoredRecord, Store
 
 STARTER_DIR = Path(__file__).parent / "data"
 kind_option = click.option("--kind", type=click.Choice(KINDS), help="Only this kind of record.")
-region_option = click.option("--region", help="省/市/县 name, e.g. 南宁 or 广东省广州市.")
+
+
+def _known_region(ctx, param, value: str | None) -> Region | None:
+    """Resolve --region once for every command; an unknown name is a usage error (exit 2)."""
+    if not value:
+        return None
+    region = resolve(value)
+    if not region.code:
+        raise click.BadParameter(f"{value!r} is not a known 省/市/县 name")
+    return region
+
+
+region_option = click.option("--region", callback=_known_region, help="省/市/县 name, e.g. 南宁 or 广东省广州市.")
 
 
 def open_store() -> Store:
@@ -33,11 +45,10 @@ def load_starter(store: Store) -> ImportReport:
 @region_option
 def import_command(paths, kind, region):
     """Import documents (.txt .md .html .docx .pdf) or directories (.csv .json)."""
-    if region and not resolve(region).code:
-        raise click.BadParameter(f"{region!r} is not a known 省/市/县 name", param_hint="--region")
     store = open_store()
     with _ProgressBar() as progress:
-        report = import_paths(store, paths, kind=kind, region=region, actor="cli", progress=progress,
+        report = import_paths(store, paths, kind=kind, region=region.name if region else None, actor="cli",
+                              progress=progress,
                               max_bytes=settings.load()["ADVISOR_IMPORT_MAX_BYTES"])
     print_report(report)
     if report.skipped and not report.records:
@@ -83,10 +94,8 @@ def records_group():
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
 def list_command(kind, region, include_retired, as_json):
     """List records (id, kind, region, title, 文号, date)."""
-    code = resolve(region).code if region else None
-    if region and not code:
-        raise click.BadParameter(f"{region!r} is not a known 省/市/县 name", param_hint="--region")
-    found = open_store().list(kind=kind, region_code=code, status=None if include_retired else "active")
+    found = open_store().list(kind=kind, region_code=region.code if region else None,
+                              status=None if include_retired else "active")
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=1))
         return
