@@ -129,7 +129,7 @@ def revision() -> str:
 def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, keep: bool) -> dict:
     from bench import corpus
     from index import analysis, engine
-    from index.search import FIELDS, Searcher
+    from index.search import FIELD_BOOSTS as FIELDS, Searcher
     from knowledge.store import Store
     from whoosh import query as Q
 

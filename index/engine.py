@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
 
 from index.analysis import DATA, ChineseAnalyzer, terms
 from knowledge.records import Record
@@ -43,21 +43,27 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=analyzer, field_boost=3.0),
         tags=TEXT(analyzer=analyzer, field_boost=2.0),
         body=TEXT(analyzer=analyzer),
-        words=STORED(),  # the record's distinct terms: what a question's words are checked against
     )
+
+
+def text_fields(record: Record) -> dict[str, str]:
+    """The record's searchable text by field: title, tags, and a body of everything else."""
+    details = [record.text, " ".join(record.heading_path), record.source.title]
+    details += [" ".join(units) for units in record.units.values()]
+    details += [str(v) for k, v in record.attrs.items() if isinstance(v, (str, int)) and not k.endswith("_yuan")]
+    return {"title": record.title, "tags": " ".join(record.tags), "body": "\n".join(d for d in details if d)}
 
 
 def document(record: Record) -> dict:
     """The indexed form of a record: its words by field, its region for filtering."""
     codes = [r.code for r in record.region.ancestors()]
-    details = [record.text, " ".join(record.heading_path), record.source.title]
-    details += [" ".join(units) for units in record.units.values()]
-    details += [str(v) for k, v in record.attrs.items() if isinstance(v, (str, int)) and not k.endswith("_yuan")]
-    body = "\n".join(d for d in details if d)
-    tags = " ".join(record.tags)
     return {"id": record.id, "kind": record.kind, "region": " ".join(codes) or NATIONAL,
-            "region_exact": record.region.code or NATIONAL, "title": record.title, "tags": tags, "body": body,
-            "words": " ".join(sorted(set(terms(f"{record.title}\n{tags}\n{body}"))))}
+            "region_exact": record.region.code or NATIONAL, **text_fields(record)}
+
+
+def record_words(record: Record) -> set[str]:
+    """The distinct terms the index holds for a record (what the vocabulary learns from it)."""
+    return {word for text in text_fields(record).values() for word in terms(text)}
 
 
 def fingerprint() -> str:

@@ -1,6 +1,6 @@
 """Ranked, region-aware search over the knowledge records, with a calibrated confidence.
 
-BM25F from whoosh ranks candidates; the confidence is how much of the question's content
+BM25F over whoosh's postings (index/scoring.py) ranks candidates; the confidence is how much of the question's content
 (weighted by rarity, synonyms counted) the record covers — a number that means the same for
 every question, so one threshold separates "found it" from "nothing good enough".
 """
@@ -11,22 +11,21 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import query as Q
-from whoosh.scoring import BM25F
+import numpy as np
 
 from index import engine
-from index.analysis import dictionary_words, terms
+from index.analysis import dictionary_words
+from index.scoring import PostingArrays, top
 from index.synonyms import Synonyms
-from index.understand import Query, understand
+from index.understand import KIND_HINTS, Query, understand
 from index.vocabulary import Vocabulary
 from knowledge.records import Record
 from knowledge.regions import Region, all_place_names, resolve
 from knowledge.store import Store
 
 THRESHOLD = 0.5
-FIELDS = ("title", "tags", "body")
-SEARCHED_TERMS = 4  # the rarest known words of a question drive the posting walk
-CANDIDATES = 40  # hits whoosh ranks before the confidence decides which are good enough
+FIELD_BOOSTS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # BM25F: title and tags above body
+CANDIDATES = 40  # best-scored records the confidence then judges
 NATIONAL_DISCOUNT = 0.75
 MISSING_CONCEPT = 0.8
 UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
@@ -55,39 +54,56 @@ class Searcher:
         self.synonyms = Synonyms.load()
         self._lock = threading.RLock()
         engine.ensure_current(store, self.files)
+        self.records_seq = store.last_seq()
+        self.records = {s.record.id: s.record for s in store.list()}
         self._open()
+        self.vocabulary = self._vocabulary()
 
     def _open(self) -> None:
+        """Open the current index generation; postings and filters are read from it lazily."""
         self.index = self.files.open()
-        self.searcher = self.index.searcher(weighting=BM25F())
+        self.searcher = self.index.searcher()
         self.seq = self.files.meta()["seq"]
-        self.records = {s.record.id: s.record for s in self.store.list()}
-        self.vocabulary = self._vocabulary()
+        self.postings = PostingArrays(self.searcher.reader(), FIELD_BOOSTS)
         self._conditions: dict = {}
 
     @property
     def unknown_weight(self) -> float:
         """The idf of a word no record contains (df = 0)."""
-        total = max(self.searcher.doc_count(), 1)
-        return math.log(1 + (total + 0.5) / 0.5)
+        return self.postings.idf(0)
 
     def _vocabulary(self) -> Vocabulary:
-        words = {name: [_text(w) for w in self.searcher.reader().lexicon(name)] for name in FIELDS}
-        lexicon = {w for name in FIELDS for w in words[name]}
+        reader = self.searcher.reader()
+        words = {name: [_text(w) for w in reader.lexicon(name)] for name in FIELD_BOOSTS}
         titles = [t for t in words["title"] if len(t) >= 3]
         tags = [t for t in words["tags"] if len(t) >= 2]
         places = sorted({alias for rec in self.records.values() for alias in _place_names(rec.region)})
         covered = {r.code for rec in self.records.values() for r in rec.region.ancestors()}
-        return Vocabulary(lexicon | all_place_names(), dictionary_words() + places + tags + titles, covered,
-                          concepts=dictionary_words())
+        return Vocabulary(set().union(*words.values()) | all_place_names(), dictionary_words() + places + tags + titles,
+                          covered, concepts=dictionary_words())
 
     def refresh(self) -> None:
-        """Catch up with store changes (any process may have made them)."""
+        """Catch up with store changes (any process may have made them): only the changed
+        records are reloaded, the index is caught up and its new generation opened."""
         with self._lock:
-            if self.store.last_seq() == self.seq:
+            if self.store.last_seq() == self.records_seq:
                 return
+            changes = self.store.changes_since(self.records_seq)
+            changed = [self._reload(record_id) for record_id in dict.fromkeys(i for _, i in changes)]
+            self.records_seq = changes[-1][0] if changes else self.store.last_seq()
             engine.catch_up(self.store, self.files)
             self._open()
+            self.vocabulary.add([w for r in changed if r for w in engine.record_words(r)],
+                                [r.title for r in changed if r] + [t for r in changed if r for t in r.tags],
+                                [a.code for r in changed if r for a in r.region.ancestors()])
+
+    def _reload(self, record_id: str) -> Record | None:
+        stored = self.store.get(record_id)
+        if stored and stored.status == "active":
+            self.records[record_id] = stored.record
+            return stored.record
+        self.records.pop(record_id, None)
+        return None
 
     def rebuild(self) -> int:
         with self._lock:
@@ -108,23 +124,17 @@ class Searcher:
 
     def run(self, query: Query, kind: str | None = None, limit: int = 5) -> Result:
         weights = self._weights(query.terms)
-        if not weights:
-            return Result(query)
-        searched = self._searched_terms(weights)
-        whoosh_query = Q.Or([Q.Term(f, t, boost=b) for term in searched for t, b in self.synonyms.expand(term)
-                             for f in FIELDS])
-        condition, empty = self._condition(query, kind)
-        if empty:
-            return Result(query)  # no record for that place (or kind) at all
-        if condition is not None:
-            # Inside the query, not filter=: whoosh applies a filter only after walking every
-            # match, which at 10k records threw ~96% of the work away. (optimize=True trips an
-            # assertion in whoosh's Require matcher.)
-            whoosh_query = Q.Require(whoosh_query, condition)
-        found = self.searcher.search(whoosh_query, limit=CANDIDATES, optimize=condition is None)
-        hits = [self._hit(query, weights, hit["id"], hit.score, frozenset(hit["words"].split()))
-                for hit in found if hit["id"] in self.records]
-        hits = sorted((h for h in hits if h.confidence >= self.threshold), key=lambda h: -h.score)[:limit]
+        allowed = self._allowed(query, kind)
+        if not weights or (allowed is not None and not allowed.any()):
+            return Result(query)  # nothing to look for, or no record for that place (or kind) at all
+        scores, present = self._scores(weights)
+        if allowed is not None:
+            scores[~allowed] = 0
+        hits = [self._hit(query, weights, self.postings.record_id(doc), float(scores[doc]),
+                          tuple(t for t in weights if present[t][doc]))
+                for doc in top(scores, CANDIDATES)]
+        hits = [h for h in hits if h and h.confidence >= self.threshold]
+        hits = sorted(hits, key=lambda h: -h.score)[:limit]
         for hit in hits:
             hit.snippet = snippet(hit.record.text, hit.matched)
         return Result(query, hits)
@@ -135,60 +145,54 @@ class Searcher:
         Single characters (点, 吃, 证) are dropped when the question has longer words: alone they
         match almost anything and say little about what is asked.
         """
-        total = max(self.searcher.doc_count(), 1)
-        weights = {}
         longer = [t for t in query_terms if len(t) > 1]
-        for term in dict.fromkeys(longer or query_terms):
-            df = max((self.searcher.doc_frequency(f, s) for s, _ in self.synonyms.expand(term) for f in FIELDS),
-                     default=0)
-            weights[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
-        return weights
+        return {term: self.postings.idf(max(self.postings.frequency(s) for s, _ in self.synonyms.expand(term)))
+                for term in dict.fromkeys(longer or query_terms)}
 
-    def _searched_terms(self, weights: dict[str, float]) -> list[str]:
-        """The few terms worth a posting-list walk, rarest first: finding candidates needs the
-        words that tell records apart; common words (养老, 老年人) only count in the confidence.
-        Pieces of a longer query word the index knows (养护 in 老年养护院) are redundant too."""
-        known = {t: w for t, w in weights.items() if w < self.unknown_weight}
-        whole = [t for t in known if not any(t != k and t in k for k in known)]
-        ranked = sorted(whole, key=lambda t: -known[t])
-        return ranked[:SEARCHED_TERMS] or list(weights)[:SEARCHED_TERMS]
+    def _scores(self, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """BM25F per record (a term counts through its best synonym) and, per term, where it occurs."""
+        scores = np.zeros(self.postings.size, np.float32)
+        present = {}
+        for term, weight in weights.items():
+            best = np.zeros(self.postings.size, np.float32)
+            for synonym, boost in self.synonyms.expand(term):
+                np.maximum(best, self.postings.dense(synonym, boost), out=best)
+            present[term] = best > 0
+            scores += weight * best
+        return scores, present
 
-    def _condition(self, query: Query, kind: str | None):
-        """(the kind/region condition or None, whether no record meets it), cached per index."""
+    def _allowed(self, query: Query, kind: str | None) -> np.ndarray | None:
+        """Which records the kind and region allow (None: all), cached per index generation:
+        records of the kind asked, in the place asked, below it, in the provinces above it,
+        and national ones unless the question asks where (national records name no place)."""
         key = (kind, query.region.code if query.region else None, query.kind_hint == "location")
         if key not in self._conditions:
-            condition = self._build_condition(query, kind)
-            empty = condition is not None and not any(True for _ in self.searcher.docs_for_query(condition))
-            self._conditions[key] = (condition, empty)
+            allowed = None
+            if kind:
+                allowed = self.postings.having("kind", [kind])
+            if query.region:
+                exact = [r.code for r in query.region.ancestors()[:-1]]
+                exact += [engine.NATIONAL] if query.kind_hint != "location" else []
+                in_place = self.postings.having("region", [query.region.code]) | self.postings.having("region_exact", exact)
+                allowed = in_place if allowed is None else allowed & in_place
+            self._conditions[key] = allowed
         return self._conditions[key]
 
-    def _build_condition(self, query: Query, kind: str | None):
-        """Records of the kind asked, in the place asked, below it, in the provinces above it,
-        and national ones unless the question asks where (national records name no place)."""
-        parts = []
-        if kind:
-            parts.append(Q.Term("kind", kind))
-        if query.region:
-            allowed = [Q.Term("region", query.region.code)]
-            allowed += [Q.Term("region_exact", r.code) for r in query.region.ancestors()[:-1]]
-            if query.kind_hint != "location":
-                allowed.append(Q.Term("region_exact", engine.NATIONAL))
-            parts.append(Q.Or(allowed))
-        return Q.And(parts) if parts else None
-
     def _hit(self, query: Query, weights: dict[str, float], record_id: str, score: float,
-             words: frozenset[str]) -> Hit:
-        record = self.records[record_id]
-        matched = tuple(t for t in weights if any(s in words for s, _ in self.synonyms.expand(t)))
+             matched: tuple[str, ...]) -> Hit | None:
+        record = self.records.get(record_id)
+        if record is None:
+            return None  # retired after this index generation was opened
         confidence = coverage(weights, matched, self.unknown_weight, self.vocabulary.concepts)
         if query.region and not record.region.code:
             confidence *= NATIONAL_DISCOUNT  # asked about one place, the record speaks for several
             score *= NATIONAL_DISCOUNT
         if any(t in self.vocabulary.concepts and t not in matched for t in weights):
             confidence *= MISSING_CONCEPT  # asked about 失独, the record is about 家庭养老床位
+        if query.kind_hint == "subsidy" and record.kind != "subsidy" and not _names_money(matched):
+            confidence *= MISSING_CONCEPT  # asked how much money, the record names none
         boost = 1.0 + 0.3 * _kind_fits(query.kind_hint, record.kind) + _region_fit(query.region, record.region)
         return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched, "")
-
 
 
 def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight: float,
@@ -221,6 +225,10 @@ def _region_fit(wanted: Region | None, region: Region) -> float:
 
 def _place_names(region: Region) -> list[str]:
     return [part for r in region.ancestors() for part in (r.short, r.county or r.city or r.province) if part]
+
+
+def _names_money(matched: tuple[str, ...]) -> bool:
+    return any(KIND_HINTS["subsidy"].search(t) for t in matched)
 
 
 def _kind_fits(hint: str | None, kind: str) -> bool:

@@ -20,11 +20,24 @@ def pinyin_key(text: str) -> str:
 class Vocabulary:
     def __init__(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str] = (),
                  concepts: Iterable[str] = ()):
-        self.lexicon = frozenset(lexicon)
-        self.covered = frozenset(covered)  # city and province codes the knowledge has records for
+        self.lexicon = set(lexicon)
+        self.covered = set(covered)  # city and province codes the knowledge has records for
         self.concepts = frozenset(concepts)  # domain words (养老金, 失独): asked but absent = not answerable
         self.words = list(dict.fromkeys(w for w in correction_words if 2 <= len(w) <= 8))
+        self._known = set(self.words)
         self._by_pinyin: dict[str, str] | None = None
+
+    def add(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str]) -> None:
+        """Learn the words of new or edited records. Words of retired records stay: a stale
+        word can only fail to match, while rebuilding the whole vocabulary costs seconds."""
+        self.lexicon.update(lexicon)
+        self.covered.update(covered)
+        new = [w for w in dict.fromkeys(correction_words) if 2 <= len(w) <= 8 and w not in self._known]
+        self.words += new
+        self._known.update(new)
+        if self._by_pinyin is not None:
+            for word in new:
+                self._by_pinyin.setdefault(pinyin_key(word), word)
 
     def knows(self, word: str) -> bool:
         return word in self.lexicon
