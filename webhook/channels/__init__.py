@@ -1,0 +1,1 @@
+"""Chat channel building blocks below Flask: WeChat/WeCom crypto, messages and APIs."""
