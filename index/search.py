@@ -111,6 +111,10 @@ class Searcher:
             self._open()
             return count
 
+    def records_tagged(self, tags: frozenset[str]) -> list[Record]:
+        """Records carrying any of these tags (the anti-fraud warnings), without a search."""
+        return [record for record in self.records.values() if tags & set(record.tags)]
+
     def understand(self, text: str, region: Region | None = None) -> list[Query]:
         return understand(text, self.vocabulary, region)
 

@@ -45,7 +45,54 @@ def _v2_imports_and_retirement(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_records, _v2_imports_and_retirement)
+def _v3_conversations_and_cases(db: sqlite_utils.Database) -> None:
+    """Adds what the conversation layer and the advisors' console keep: sessions, the message
+    log, cases (转介/转人工/代办) with their event trail, and an audit log of console actions."""
+    db["sessions"].create(
+        {"user_id": str, "channel": str, "state": str, "updated_at": float, "paused_by": str, "paused_at": str},
+        pk="user_id",
+    )
+    db["messages"].create(
+        {"id": int, "user_id": str, "channel": str, "direction": str, "text": str, "intent": str,
+         "confidence": float, "handoff": int, "answered": int, "sources": str, "feedback": str,
+         "handled": int, "at": str},
+        pk="id",
+        not_null={"user_id", "direction", "text", "at"},
+        defaults={"feedback": "", "handled": 0, "handoff": 0, "answered": 0, "sources": "[]"},
+    )
+    db["messages"].create_index(["user_id", "id"])
+    db["messages"].create_index(["at"])
+    db["messages"].create_index(["answered"])
+    _v3_cases(db)
+    db["audit_log"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str}, pk="id",
+    )
+
+
+def _v3_cases(db: sqlite_utils.Database) -> None:
+    """Cases and their events; `number` (ZJ-20261122-0007) is unique so two writers can never share one."""
+    db["cases"].create(
+        {"id": int, "number": str, "kind": str, "user_id": str, "channel": str, "need": str, "region": str,
+         "region_code": str, "contact_phone": str, "consent": int, "summary": str, "status": str,
+         "assignee": str, "due_date": str, "created_at": str, "updated_at": str},
+        pk="id",
+        not_null={"number", "kind", "status"},
+        defaults={"status": "new", "consent": 0},
+    )
+    db["cases"].create_index(["number"], unique=True)
+    db["cases"].create_index(["status"])
+    db["cases"].create_index(["user_id"])
+    db["case_events"].create(
+        {"id": int, "case_id": int, "at": str, "actor": str, "action": str, "status": str, "note": str},
+        pk="id",
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db["case_events"].create_index(["case_id", "id"])
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases,
+)
 LATEST = len(MIGRATIONS)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from advisor.cli import ask_command, chat_command
 from knowledge import settings
 from index.cli import eval_command, search_command
 from knowledge.cli import export_command, import_command, load_starter, open_store, print_report, records_group
@@ -51,6 +52,8 @@ main.add_command(records_group)
 main.add_command(export_command)
 main.add_command(search_command)
 main.add_command(eval_command)
+main.add_command(ask_command)
+main.add_command(chat_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,209 @@
+"""Answers from the knowledge base: search, compose, and the follow-ups that lean on them.
+
+A reply rests only on retrieved records. When the best records come from several places and
+the person named none, we ask where they live rather than guess (a 南宁 answer to a 泾源 elder
+is worse than a question back).
+"""
+from __future__ import annotations
+
+import re
+
+from advisor import compose, intents
+from advisor.reply import Reply
+from advisor.session import Session
+from index.search import Hit, Result, Searcher
+from knowledge.cases import STATUS_LABELS, Case
+from knowledge.records import Record
+from knowledge.regions import from_code, resolve
+
+SELF_LOCATION = re.compile(r"(?:我|俺|咱|老人|我妈|我爸|父母|老伴|家里)们?家?(?:住在|住|在|是)")
+MENU_CHOICE = re.compile(r"(?:回复)?[12１２一二]")
+SEARCH_LIMIT = 30  # enough for a city's complete list of institutions
+LIST_SHARE = 0.9  # institutions within this share of the best confidence belong to the list
+ASK_REGION = "这个问题各地规定不一样。请问您（或老人）在哪个市、县（区）？比如“南宁”“泾源县”。"
+NOT_FOUND = ("抱歉，这个问题我在现有的政策资料里没有找到可靠的答案。\n"
+             "可以换个说法再问，说清地方和事情，比如“南宁 长者饭堂 补贴”。\n回复1转人工，请顾问帮您查。")
+OUT_OF_SCOPE = "这个问题不在我能帮忙的范围里，我只懂养老方面的政策和服务。"
+DOMAIN = re.compile(r"养老|老人|老年|长者|敬老|护理|补贴|补助|失能|失智|高龄|助餐|助浴|饭堂|适老|床位|社区|民政"
+                    r"|居家|医养|康养|旅居|候鸟|照护|护工|低保|特困|独居|空巢|福利院|老龄|基地|协会|政策|服务")
+APPLY_WORDS = re.compile(r"怎么|如何|申请|办理|去哪|哪里|办|材料|带什么|需要|流程|手续|截止|啥时候|什么时候|呢|吗|？|\?")
+SMALLTALK = {
+    "greeting": "您好！我是养老顾问小助手。",
+    "identity": "我是社区养老顾问的智能助手：答案都来自政府公开的文件，会写明出处；拿不准时请真人顾问帮您。",
+    "capabilities": "",
+}
+
+
+def smalltalk(kind: str | None) -> Reply:
+    lead = SMALLTALK.get(kind or "greeting", SMALLTALK["greeting"])
+    return Reply(compose.join_parts([lead, compose.MENU]), "smalltalk", suggestions=("转人工",))
+
+
+def progress(cases: list[Case]) -> Reply:
+    lines = [f"{c.number}（{c.need or c.kind}）：{STATUS_LABELS.get(c.status, c.status)}" for c in cases[:5]]
+    return Reply("您登记的事项：\n" + "\n".join(lines), "refer")
+
+
+class Answers:
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+
+    def search(self, text: str, session: Session) -> Reply:
+        default = from_code(session.region) if session.region else None
+        results = self.searcher.search(text, region=default, limit=SEARCH_LIMIT)
+        session.last_question = text
+        session.forget_answer()
+        region = next((r.query.region for r in results if r.query.region), None)
+        if region and SELF_LOCATION.search(text):
+            session.region = region.code  # "我在南宁" once is enough; a place asked about is not home
+        if len(results) == 1 and _needs_region(results[0]):
+            session.pending = {"type": "region", "question": text}
+            return Reply(ASK_REGION, "clarify", suggestions=("南宁", "泾源县"))
+        answered = [r for r in results if r.hits]
+        if not answered:
+            return self._nothing(text)
+        return self._compose(text, results, session)
+
+    def _compose(self, text: str, results: list[Result], session: Session) -> Reply:
+        single = len(results) == 1
+        parts, records = [], []
+        for result in results:
+            part, used = self._part(result, session, single)
+            parts.append(part if single or result.hits else f"“{result.query.normalized}”：没有找到可靠的答案。")
+            records += used
+        best = max((r.hits[0] for r in results if r.hits), key=lambda h: h.confidence)
+        if single:
+            parts.append(compose.NEXT_STEPS)
+        return Reply(compose.join_parts(parts), _intent(text, results), confidence=best.confidence,
+                     records=tuple({r.id: r for r in records}.values()), suggestions=("怎么申请", "转人工"))
+
+    def _part(self, result: Result, session: Session, single: bool) -> tuple[str, list[Record]]:
+        if not result.hits:
+            return "", []
+        session.last_ids += [h.record.id for h in result.hits]
+        listing = _listing(result)
+        if listing:
+            body, ids = compose.numbered_list(listing)
+            session.list_ids = ids
+            used = [h.record for h in result.hits if h.record.id in ids or h.record is result.hits[0].record]
+            lead = result.hits[0].record.title if result.hits[0].record not in listing else f"共找到{len(ids)}家："
+            text = compose.join_parts([lead + "\n" + body, "回复编号（如“2”）看详情。" if single else ""])
+            return compose.join_parts([text, compose.citation(used)]), used
+        top = result.hits[0].record
+        text = compose.answer(top, _label(top))
+        if intents.asks_how_to_apply(result.query.normalized):
+            text = compose.join_parts([text, compose.how_to_apply(top)])
+        return compose.join_parts([text, compose.citation([top])]), [top]
+
+    def _nothing(self, text: str) -> Reply:
+        """Nothing good enough: about elder care → say so and offer a human; else decline kindly."""
+        if DOMAIN.search(text):
+            return Reply(NOT_FOUND, "not_found", suggestions=("转人工",))
+        return Reply(compose.join_parts([OUT_OF_SCOPE, compose.MENU]), "out_of_scope")
+
+    # -- follow-ups ------------------------------------------------------------------------
+    def follow_up(self, text: str, session: Session) -> Reply | None:
+        number = intents.choice_number(text)
+        if number and session.list_ids:
+            return self._detail(session.list_ids, number)
+        if number and session.last_ids and MENU_CHOICE.fullmatch(text.strip()):
+            return self._apply(session) if number == 1 else None  # 回复1办理 / 回复2转人工 (the caller)
+        if number and session.last_ids:
+            return self._detail(session.last_ids, number)  # 第二个呢: the next best record
+        if intents.wants_more(text):
+            return self._more(session)
+        if intents.asks_how_to_apply(text) and session.last_ids and not self._new_topic(text):
+            return self._apply(session)
+        place = intents.region_follow_up(text) or self._bare_place(text)
+        if place and session.last_question and resolve(place).code:
+            return self.search(self._moved(session.last_question, place), session)
+        if place and resolve(place).code:
+            session.region = resolve(place).code
+            return Reply(f"好的，记下了：{resolve(place).name}。请问想了解什么？", "smalltalk",
+                         suggestions=("长者饭堂有补贴吗", "转人工"))
+        return None
+
+    def _bare_place(self, text: str) -> str | None:
+        """A message that is only a place (泾源, 南宁市青秀区): an answer to "在哪里？"."""
+        queries = self.searcher.understand(text)
+        if len(queries) == 1 and queries[0].places and not queries[0].terms:
+            return queries[0].places[0]
+        return None
+
+    def _detail(self, ids: list[str], number: int) -> Reply | None:
+        if not 1 <= number <= len(ids) or ids[number - 1] not in self.searcher.records:
+            return Reply(f"没有第{number}条，请回复1到{len(ids)}之间的数字。", "consult")
+        record = self.searcher.records[ids[number - 1]]
+        text = compose.join_parts([compose.answer(record, _label(record)), compose.citation([record])])
+        return Reply(text, _kind_intent(record), confidence=1.0, records=(record,), suggestions=("怎么申请", "转人工"))
+
+    def _apply(self, session: Session) -> Reply:
+        records = [self.searcher.records[i] for i in session.last_ids if i in self.searcher.records]
+        for record in records:
+            steps = compose.how_to_apply(record)
+            if steps:
+                text = compose.join_parts([f"{record.title}\n{steps}", compose.citation([record])])
+                return Reply(text, "apply", confidence=1.0, records=(record,), suggestions=("转人工",))
+        return Reply("文件里没有写具体的办理方式。回复2转人工，请顾问帮您问清楚。", "apply", suggestions=("转人工",))
+
+    def _more(self, session: Session) -> Reply:
+        if session.pages:
+            return Reply(session.pages.pop(0), "consult", confidence=1.0)
+        if session.list_ids:
+            return Reply(f"以上就是全部{len(session.list_ids)}条。回复编号看详情，或换个问题问我。", "refer")
+        shown = 1 + len(session.list_ids)
+        rest = [i for i in session.last_ids[shown:] if i in self.searcher.records]
+        if not rest:
+            return Reply("没有更多了。换个问题问我，或回复“转人工”。", "consult")
+        session.last_ids = session.last_ids[:shown] + rest[1:]
+        record = self.searcher.records[rest[0]]
+        text = compose.join_parts([compose.answer(record, _label(record)), compose.citation([record])])
+        return Reply(text, _kind_intent(record), confidence=1.0, records=(record,))
+
+    def _new_topic(self, text: str) -> bool:
+        rest = APPLY_WORDS.sub("", text)
+        return bool(rest) and any(q.terms for q in self.searcher.understand(rest))
+
+    def _moved(self, question: str, place: str) -> str:
+        """The last question about another place: 广州有几家基地 + 惠州 → 惠州有几家基地."""
+        query = self.searcher.understand(question)[0]
+        for old in sorted(query.places, key=len, reverse=True):
+            question = question.replace(old, "")
+        return place + question
+
+
+def _needs_region(result: Result) -> bool:
+    """Good answers from two or more places and no place asked: ask rather than guess."""
+    if result.query.region or len(result.hits) < 2:
+        return False
+    regions = {h.record.region.code for h in result.hits[:3]}
+    return "" not in regions and len({code[:4] for code in regions}) >= 2
+
+
+def _listing(result: Result) -> list[Record]:
+    """The institutions a where/which question found, when there are two or more."""
+    if result.query.kind_hint != "location":
+        return []
+    best = max(h.confidence for h in result.hits)
+    members = [h.record for h in result.hits if h.record.kind in ("base", "service")
+               and h.confidence >= LIST_SHARE * best and not _summary(h)]
+    return members if len(members) >= 2 else []
+
+
+def _summary(hit: Hit) -> bool:
+    return bool(re.search(r"\d+家|名单|\d+个", hit.record.title)) or "bases" in hit.record.attrs
+
+
+def _label(record: Record) -> str:
+    return record.region.short or ""
+
+
+def _kind_intent(record: Record) -> str:
+    return "refer" if record.kind in ("service", "base") else "consult"
+
+
+def _intent(text: str, results: list[Result]) -> str:
+    if intents.asks_how_to_apply(text):
+        return "apply"
+    top = next(r.hits[0] for r in results if r.hits)
+    return "refer" if results[0].query.kind_hint == "location" else _kind_intent(top.record)

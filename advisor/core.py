@@ -1,0 +1,158 @@
+"""The advisor: one message in, one reply out — safety first, then the conversation, then search.
+
+Pure Python (no Flask): the channels, the console and the terminal all call `Advisor.handle`.
+Order matters: emergencies and scams are answered before anything else and never searched;
+then a pending question we asked back (a place, a referral step); then follow-ups leaning on
+the last answer; only then a knowledge search. Every turn is logged for the console.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from advisor import answers, intents, referral, safety, slots
+from advisor.compose import PAGE_CHARS, paginate
+from advisor.reply import Message, Reply
+from advisor.session import DEFAULT_TTL, Session, SessionStore
+from index.search import Searcher
+from knowledge.cases import CaseBook
+from knowledge.conversations import MessageLog
+from knowledge.regions import Region, from_code
+from knowledge.store import Store
+
+MAX_CHARS = 2000  # longer messages are cut: nobody types more, and analysis cost grows with length
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SAFETY = {"emergency": lambda d, a: safety.emergency(d.kind), "medical": lambda d, a: safety.medical(),
+          "abuse": lambda d, a: safety.abuse(), "fraud": lambda d, a: safety.fraud(a.anti_fraud_records())}
+
+
+class Advisor:
+    def __init__(self, store: Store, searcher: Searcher, ttl: int = DEFAULT_TTL, clock=time.time):
+        self.store, self.searcher = store, searcher
+        self.sessions = SessionStore(store, ttl, clock)
+        self.cases = CaseBook(store)
+        self.log = MessageLog(store)
+        self.answers = answers.Answers(searcher)
+
+    @classmethod
+    def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL) -> "Advisor":
+        store = Store.in_dir(data_dir)
+        return cls(store, Searcher(store, data_dir), ttl)
+
+    def handle(self, message: Message) -> Reply:
+        text = clean(message.text)
+        session = self.sessions.load(message.user_id)
+        if message.region:
+            session.region = message.region
+        if text:
+            session.traditional = intents.is_traditional(text)
+            remember_slots(session, text)
+        reply = self._paged(self._respond(text, session, message), session)
+        if session.traditional:
+            reply = reply.with_text(intents.to_traditional(reply.reply))
+        self.sessions.save(session, message.channel)
+        self._log(message, text, reply)
+        return reply
+
+    def _respond(self, text: str, session: Session, message: Message) -> Reply:
+        if session.paused_by:
+            return Reply("", "human", handoff=True)  # a console advisor is answering this person
+        if not text:
+            return answers.smalltalk("greeting")
+        detected = intents.detect(text)
+        if detected and detected.intent in SAFETY:
+            session.pending = {}
+            return SAFETY[detected.intent](detected, self)
+        if detected and detected.intent == "handoff":
+            return self._handoff(text, session, message.channel)
+        if session.pending.get("type") == "referral":
+            return referral.step(text, session, self._region_in(text), self.cases, message.channel)
+        if detected:
+            return self._meta(detected, text, session, message)
+        return self._follow_up(text, session, message) or self._search(intents.strip_greeting(text), session)
+
+    def _meta(self, detected: intents.Detected, text: str, session: Session, message: Message) -> Reply:
+        if detected.intent == "refer":
+            return referral.start(text, session, self._region_in(text))
+        if detected.intent == "feedback":
+            return self._feedback(detected.kind, session)
+        return answers.smalltalk(detected.kind)
+
+    def _follow_up(self, text: str, session: Session, message: Message) -> Reply | None:
+        """Replies that lean on the last turn: a place we asked for, 1/2, 更多, 那深圳呢, 怎么申请."""
+        pending = session.pending.get("type")
+        if pending == "region":
+            region = self._region_in(text)
+            if region and len(text) <= 12:
+                question = session.pending["question"]
+                session.pending, session.region = {}, region.code
+                return self._search(question, session)
+        if pending == "offer_handoff" and (intents.choice_number(text) == 1 or intents.consent(text)):
+            return self._handoff(session.pending.get("question", text), session, message.channel)
+        if re.search(r"查进度|进度|办得怎么样|处理到哪", text) and self.cases.list(user_id=session.user_id):
+            return answers.progress(self.cases.list(user_id=session.user_id))
+        return self.answers.follow_up(text, session) or (
+            self._handoff(session.last_question, session, message.channel)
+            if session.last_ids and intents.choice_number(text) == 2 and not session.list_ids else None)
+
+    def _search(self, text: str, session: Session) -> Reply:
+        reply = self.answers.search(text, session)
+        if reply.intent == "not_found":
+            session.pending = {"type": "offer_handoff", "question": text}
+        return reply
+
+    def _handoff(self, text: str, session: Session, channel: str) -> Reply:
+        session.pending = {}
+        region = from_code(session.region) if session.region else None
+        case = self.cases.open("handoff", user_id=session.user_id, channel=channel,
+                               summary=session.last_question or text, need="转人工",
+                               region=region.name if region else "", region_code=session.region)
+        return Reply(f"好的，已为您转人工，编号 {case.number}。\n顾问会尽快在这里回复您；"
+                     f"情况紧急请直接拨打120或110。", "handoff", handoff=True, case_number=case.number)
+
+    def _feedback(self, kind: str | None, session: Session) -> Reply:
+        last = self.log.last_answer(session.user_id)
+        if last and kind in ("helpful", "unhelpful"):
+            self.log.set_feedback(last.id, kind)
+        if kind == "unhelpful":
+            session.pending = {"type": "offer_handoff", "question": session.last_question}
+            return Reply("抱歉没帮上忙。可以换个说法再问我，或回复1转人工，请顾问帮您。", "feedback",
+                         suggestions=("转人工",))
+        return Reply("不客气！还有问题随时问我。", "feedback")
+
+    def _region_in(self, text: str) -> Region | None:
+        queries = self.searcher.understand(text)
+        return next((q.region for q in queries if q.region), None)
+
+    def anti_fraud_records(self):
+        return self.searcher.records_tagged(safety.ANTI_FRAUD_TAGS)
+
+    def _paged(self, reply: Reply, session: Session) -> Reply:
+        if len(reply.reply) <= PAGE_CHARS:
+            return reply
+        pages = paginate(reply.reply)
+        session.pages = pages[1:]
+        return reply.with_text(pages[0])
+
+    def _log(self, message: Message, text: str, reply: Reply) -> None:
+        self.log.log(message.user_id, message.channel, "in", text)
+        self.log.log(message.user_id, message.channel, "out", reply.reply, intent=reply.intent,
+                     confidence=reply.confidence, handoff=reply.handoff, answered=bool(reply.records),
+                     sources=[r.id for r in reply.records])
+
+
+def remember_slots(session: Session, text: str) -> None:
+    """Age, conditions, income and needs once said stay known for the rest of the session."""
+    found = slots.extract(text)
+    if found.age:
+        session.slots["age"] = found.age
+    for name in ("conditions", "income", "needs"):
+        values = getattr(found, name)
+        if values:
+            session.slots[name] = list(dict.fromkeys(session.slots.get(name, []) + list(values)))
+
+
+def clean(text: str | None) -> str:
+    """Control characters out, whitespace trimmed, length capped."""
+    return _CONTROL.sub("", text or "").strip()[:MAX_CHARS]

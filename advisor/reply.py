@@ -1,0 +1,46 @@
+"""What goes into the advisor and what comes out: the answer object of DESIGN.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from knowledge.records import Record
+
+
+@dataclass(frozen=True)
+class Message:
+    user_id: str
+    text: str = ""
+    channel: str = "cli"
+    region: str = ""  # a division code a channel already knows (a WeChat location message)
+
+
+@dataclass(frozen=True)
+class Reply:
+    reply: str
+    intent: str
+    handoff: bool = False
+    confidence: float = 0.0
+    records: tuple[Record, ...] = ()  # what the reply rests on; empty for greetings and safety lines
+    suggestions: tuple[str, ...] = ()
+    case_number: str = ""
+
+    @property
+    def sources(self) -> list[dict]:
+        return [source_of(record) for record in self.records]
+
+    def to_dict(self) -> dict:
+        """The JSON answer object (`/api/v1/ask`, `advisor ask --json`)."""
+        data = {"reply": self.reply, "intent": self.intent, "handoff": self.handoff,
+                "confidence": round(self.confidence, 3), "sources": self.sources,
+                "suggestions": list(self.suggestions)}
+        if self.case_number:
+            data["case_number"] = self.case_number
+        return data
+
+    def with_text(self, text: str) -> "Reply":
+        return replace(self, reply=text, suggestions=tuple(self.suggestions))
+
+
+def source_of(record: Record) -> dict:
+    return {"id": record.id, "kind": record.kind, "title": record.title, "region": record.region.name,
+            "issuer": record.source.issuer, "doc_no": record.source.doc_no, "date": record.source.date}

@@ -1,0 +1,74 @@
+"""Per-user conversation state in SQLite: remembered slots, the last answer, what we asked back.
+
+Kept in the knowledge database (table `sessions`, migration v3) so it survives a restart and
+every worker process sees the same state. A session idle longer than the TTL starts afresh:
+"那深圳呢" an hour later should not lean on a forgotten question.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from knowledge.store import Store
+
+DEFAULT_TTL = 1800  # seconds (ADVISOR_SESSION_TTL)
+
+
+@dataclass
+class Session:
+    user_id: str
+    region: str = ""  # a division code once the user named a place ("我在南宁")
+    slots: dict = field(default_factory=dict)  # age, conditions, income, needs
+    last_question: str = ""
+    last_kind_hint: str = ""
+    last_ids: list[str] = field(default_factory=list)  # records of the last answer, for follow-ups
+    list_ids: list[str] = field(default_factory=list)  # a numbered list we showed ("第二个呢")
+    pages: list[str] = field(default_factory=list)  # the rest of a long answer ("更多")
+    pending: dict = field(default_factory=dict)  # what we asked back: region | referral step | choice
+    traditional: bool = False
+    paused_by: str = ""  # a console advisor who took the conversation over
+
+    def forget_answer(self) -> None:
+        self.last_ids, self.list_ids, self.pages = [], [], []
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("user_id")
+        data.pop("paused_by")
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, user_id: str, text: str, paused_by: str = "") -> "Session":
+        known = {k: v for k, v in json.loads(text or "{}").items() if k in cls.__dataclass_fields__}
+        return cls(user_id=user_id, paused_by=paused_by or "", **known)
+
+
+class SessionStore:
+    def __init__(self, store: Store, ttl: int = DEFAULT_TTL, clock: Callable[[], float] = time.time):
+        self.store, self.db, self.ttl, self.clock = store, store.db, ttl, clock
+
+    def load(self, user_id: str) -> Session:
+        row = self.db.execute("SELECT state, updated_at, paused_by FROM sessions WHERE user_id = ?",
+                              [user_id]).fetchone()
+        if row is None:
+            return Session(user_id)
+        state, updated_at, paused_by = row
+        if self.clock() - (updated_at or 0) > self.ttl:
+            return Session(user_id, paused_by=paused_by or "")  # expired: a takeover still holds
+        return Session.from_json(user_id, state, paused_by)
+
+    def save(self, session: Session, channel: str) -> None:
+        """Upsert the state; `paused_by` belongs to the console and is left as it is."""
+        with self.store.transaction():
+            self.db.execute(
+                "INSERT INTO sessions (user_id, channel, state, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET channel = excluded.channel, state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                [session.user_id, channel, session.to_json(), self.clock()])
+
+    def end(self, user_id: str) -> None:
+        """Forget a user's conversation (WeChat unsubscribe)."""
+        with self.store.transaction():
+            self.db.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
