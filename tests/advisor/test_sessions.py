@@ -1,0 +1,79 @@
+"""Sessions remember slots and the last answer, expire after the TTL, survive a restart."""
+from __future__ import annotations
+
+from advisor.core import Advisor
+from advisor.reply import Message
+from advisor.session import Session, SessionStore
+from knowledge.store import Store
+
+
+def test_state_round_trips(fresh_store):
+    sessions = SessionStore(fresh_store)
+    session = sessions.load("u")
+    session.region, session.slots, session.last_ids = "640424", {"age": 78}, ["jy-s-home-renovation"]
+    sessions.save(session, "wechat")
+    again = sessions.load("u")
+    assert (again.region, again.slots, again.last_ids) == ("640424", {"age": 78}, ["jy-s-home-renovation"])
+
+
+def test_expires_after_ttl(fresh_store):
+    now = [1000.0]
+    sessions = SessionStore(fresh_store, ttl=60, clock=lambda: now[0])
+    session = sessions.load("u")
+    session.region = "450100"
+    sessions.save(session, "json")
+    now[0] += 59
+    assert sessions.load("u").region == "450100"
+    now[0] += 2
+    assert sessions.load("u") == Session("u")
+
+
+def test_end_forgets(fresh_store):
+    sessions = SessionStore(fresh_store)
+    session = sessions.load("u")
+    session.region = "450100"
+    sessions.save(session, "wechat")
+    sessions.end("u")
+    assert sessions.load("u").region == ""
+
+
+def test_follow_up_survives_restart(advisor):
+    """A second Advisor (another worker process, or after a restart) continues the conversation."""
+    advisor.handle(Message(user_id="restart", text="广州有几家旅居养老基地"))
+    other = Advisor(Store(advisor.store.path), advisor.searcher)
+    reply = other.handle(Message(user_id="restart", text="惠州呢"))
+    assert any(r.region.short == "惠州" for r in reply.records)
+
+
+def test_slots_remembered(advisor):
+    advisor.handle(Message(user_id="slots", text="我妈78岁，瘫痪在床，家里是低保户"))
+    session = advisor.sessions.load("slots")
+    assert session.slots["age"] == 78
+    assert "失能" in session.slots["conditions"] and "低保" in session.slots["income"]
+
+
+def test_self_location_is_remembered_but_a_topic_place_is_not(advisor):
+    advisor.handle(Message(user_id="home", text="我住在泾源，有什么养老服务"))
+    assert advisor.sessions.load("home").region.startswith("6404")
+    advisor.handle(Message(user_id="topic", text="广州有几家旅居养老基地"))
+    assert advisor.sessions.load("topic").region == ""
+
+
+def test_location_message_sets_region(advisor):
+    advisor.handle(Message(user_id="loc", text="", region="450100"))
+    assert advisor.sessions.load("loc").region == "450100"
+
+
+def test_paused_conversation_gets_no_bot_reply(advisor):
+    advisor.handle(Message(user_id="paused", text="你好"))
+    with advisor.store.transaction():
+        advisor.store.db.execute("UPDATE sessions SET paused_by = 'advisor1' WHERE user_id = 'paused'")
+    reply = advisor.handle(Message(user_id="paused", text="南宁长者饭堂有补贴吗"))
+    assert reply.reply == "" and reply.handoff and not reply.records
+
+
+def test_every_turn_is_logged(advisor):
+    advisor.handle(Message(user_id="logged", text="北京养老院床位补贴多少钱"))
+    transcript = advisor.log.transcript("logged")
+    assert [m.direction for m in transcript] == ["in", "out"]
+    assert transcript[1].intent == "not_found" and not transcript[1].answered
