@@ -48,13 +48,15 @@ class Answers:
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
 
-    def search(self, text: str, session: Session) -> Reply:
+    def search(self, text: str, session: Session, said: str | None = None) -> Reply:
+        """Answer `text`; `said` is what the person typed when `text` was rebuilt from the last
+        question (那深圳呢), so only their own words can set where they live."""
         default = from_code(session.region) if session.region else None
         results = self.searcher.search(text, region=default, limit=SEARCH_LIMIT)
         session.last_question = text
         session.forget_answer()
         region = next((r.query.region for r in results if r.query.region), None)
-        if region and SELF_LOCATION.search(text):
+        if region and SELF_LOCATION.search(text if said is None else said):
             session.region = region.code  # "我在南宁" once is enough; a place asked about is not home
         if len(results) == 1 and _needs_region(results[0]):
             session.pending = {"type": "region", "question": text}
@@ -116,7 +118,7 @@ class Answers:
             return self._apply(session)
         place = intents.region_follow_up(text) or self._bare_place(text)
         if place and session.last_question and resolve(place).code:
-            return self.search(self._moved(session.last_question, place), session)
+            return self.search(self._moved(session.last_question, place), session, said=text)
         if place and resolve(place).code:
             session.region = resolve(place).code
             return Reply(f"好的，记下了：{resolve(place).name}。请问想了解什么？", "smalltalk",

@@ -35,10 +35,10 @@ def step(text: str, session: Session, region: Region | None, cases: CaseBook, ch
         session.pending = {}
         return Reply("好的，已取消登记。需要时随时发“帮我登记”。", "refer")
     asked = state.get("step")
+    if region:
+        state["region"] = region.code  # a place named at any step is where the elder lives
     if asked == "need":
         state["need"] = "、".join(extract(text).needs) or text[:40]
-    elif asked == "region" and region:
-        state["region"] = region.code
     elif asked == "phone":
         state["phone"] = find_phone(text) or ("-" if "不留" in text or intents.consent(text) is False else "")
     elif asked == "consent":
