@@ -127,6 +127,8 @@ class Answers:
 
     def _bare_place(self, text: str) -> str | None:
         """A message that is only a place (泾源, 南宁市青秀区): an answer to "在哪里？"."""
+        if len(text) > 12:
+            return None  # a question, not a bare place: spare the second analysis
         queries = self.searcher.understand(text)
         if len(queries) == 1 and queries[0].places and not queries[0].terms:
             return queries[0].places[0]

@@ -22,7 +22,7 @@ from knowledge.regions import Region, from_code
 from knowledge.store import Store
 
 MAX_CHARS = 2000  # longer messages are cut: nobody types more, and analysis cost grows with length
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not UTF-8)
 SAFETY = {"emergency": lambda d, a: safety.emergency(d.kind), "medical": lambda d, a: safety.medical(),
           "abuse": lambda d, a: safety.abuse(), "fraud": lambda d, a: safety.fraud(a.anti_fraud_records())}
 
@@ -154,5 +154,5 @@ def remember_slots(session: Session, text: str) -> None:
 
 
 def clean(text: str | None) -> str:
-    """Control characters out, whitespace trimmed, length capped."""
+    """Control characters and lone surrogates out, whitespace trimmed, length capped."""
     return _CONTROL.sub("", text or "").strip()[:MAX_CHARS]
