@@ -51,8 +51,9 @@ class Advisor:
         reply = self._paged(self._respond(text, session, message), session)
         if session.traditional:
             reply = reply.with_text(intents.to_traditional(reply.reply))
-        self.sessions.save(session, message.channel)
-        self._log(message, text, reply)
+        with self.store.transaction():  # one commit per turn: session and both log lines together
+            self.sessions.save(session, message.channel)
+            self._log(message, text, reply)
         return reply
 
     def _respond(self, text: str, session: Session, message: Message) -> Reply:
