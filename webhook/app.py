@@ -10,6 +10,9 @@ from index.analysis import ensure_jieba
 from index.search import Searcher
 from knowledge import settings
 from knowledge.store import Store
+from webhook import errors, logs, routes
+from webhook.channels.wxcrypto import InvalidAESKey, decode_aes_key
+from webhook.runtime import Runtime
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -19,9 +22,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     data_dir = settings.data_dir({"ADVISOR_DATA_DIR": str(app.config["ADVISOR_DATA_DIR"])})
     app.config["DATA_DIR"] = data_dir
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["ADVISOR_MAX_BODY_BYTES"])
+    check_channel_keys(app.config)
     # Work every worker would repeat is done once here; gunicorn --preload shares it after fork.
     ensure_jieba()
     engine.ensure_current(Store.in_dir(data_dir), engine.IndexFiles(data_dir))
+    app.extensions["runtime"] = Runtime(data_dir, app.config)
+    logs.configure()
+    errors.register(app)
+    routes.register(app)
 
     @app.get("/healthz")
     def healthz():
@@ -30,6 +39,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         return jsonify(status="ok", records=len(searcher.records), index_seq=searcher.seq)
 
     return app
+
+
+def check_channel_keys(config) -> None:
+    """A malformed EncodingAESKey is a deployment error: refuse to start, naming the variable,
+    rather than answer every callback with a 500."""
+    for enabled, key in (("WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY"), ("WECOM_TOKEN", "WECOM_ENCODING_AES_KEY")):
+        if config.get(enabled) and config.get(key):
+            try:
+                decode_aes_key(config[key])
+            except InvalidAESKey as exc:
+                raise settings.SettingError(f"{key}: {exc}") from None
 
 
 def get_searcher() -> Searcher:

@@ -1,0 +1,124 @@
+"""Never repeat, never lose: one advisor run per WeChat/WeCom message, and every answer delivered.
+
+WeChat waits 5 seconds for a passive reply, then retries the same message (same MsgId) up to
+three times, on whichever worker gunicorn picks. So:
+
+* the first request claims the message key in the ledger and has the advisor answer it on the
+  advisor thread; a retry claims nothing and waits for the stored reply, so it gets the very
+  same reply and the advisor never runs twice;
+* whoever is still waiting at the deadline (~4 s, before WeChat gives up) hands the message over
+  in the ledger and replies "success"; the answer job, seeing the hand-over when it stores the
+  reply, sends it through the customer-service API instead. The ledger's transactions make
+  "reply passively" and "hand over" exclusive, so an answer goes out exactly one way.
+
+A reply longer than one message is split: the passive reply carries the first part and the
+rest follow through the API (sent by the request that claimed the message, never by a retry).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import wait
+from dataclasses import dataclass
+from typing import Callable
+
+from advisor.reply import Message, Reply
+from webhook import logs
+from webhook.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[list[str]], int]  # parts → how many went out
+APOLOGY = Reply("抱歉，系统刚才出了点问题，请稍后再问我一次。情况紧急请直接拨打120或110。", "error")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One message to answer: where it came from, how to split and how to send its reply."""
+
+    key: str
+    message: Message
+    split: Callable[[str], list[str]]
+    send: Send | None  # None when the channel's send API is not configured
+    lead: str = ""  # said before the advisor's reply (a welcome, a confirmed location)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    parts: tuple[str, ...]  # the passive reply is parts[0]; empty means reply "success"
+    intent: str
+    outcome: str  # answered | rate_limited | deferred | repeated
+
+
+def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
+    """The reply to give now for `job`, running the advisor only if no other request did."""
+    until = time.monotonic() + deadline
+    claimed = runtime.ledger.claim(job.key, job.message.channel, job.message.user_id)
+    if claimed:
+        wait([runtime.submit(_run, runtime, job)], timeout=max(0.0, until - time.monotonic()))
+    else:
+        runtime.ledger.wait(job.key, until)
+    delivery = runtime.ledger.settle(job.key)
+    if delivery is None or delivery.status != "answered":  # None: pruned long ago, answered then
+        return Outcome((), delivery.intent if delivery else "", "deferred" if claimed else "repeated")
+    if claimed and len(delivery.parts) > 1:
+        _send_rest(runtime, job, list(delivery.parts[1:]))
+    fresh = "rate_limited" if delivery.intent == "rate_limited" else "answered"
+    return Outcome(delivery.parts, delivery.intent, fresh if claimed else "repeated")
+
+
+def _run(runtime: Runtime, job: Job) -> None:
+    """On the advisor thread: answer, store, and send it ourselves if nobody waits any more.
+
+    Nobody reads this job's result, so a failure must be logged here or it would vanish."""
+    try:
+        reply = _reply(runtime, job.message)
+        parts = job.split(job.lead + reply.reply if reply.reply else "")
+        if runtime.ledger.answer(job.key, parts, reply.intent) == "async":
+            runtime.send_later(_deliver, runtime, job, parts)
+    except Exception:
+        log.exception("answer job for a %s message failed; its ledger row stays pending", job.message.channel)
+
+
+def _reply(runtime: Runtime, message: Message) -> Reply:
+    """The advisor's reply, or an apology: the person must hear something either way."""
+    try:
+        return runtime.answer(message)
+    except Exception:
+        log.exception("advisor failed on a %s message", message.channel)
+        return APOLOGY
+
+
+def _deliver(runtime: Runtime, job: Job, parts: list[str]) -> None:
+    """The late answer through the send API; the outcome goes to the ledger and the log."""
+    if not parts:
+        runtime.ledger.delivered(job.key, True, "nothing to send")
+        return
+    if job.send is None:
+        runtime.ledger.delivered(job.key, False, "send API not configured")
+        logs.event(logging.WARNING, event="delivery", channel=job.message.channel,
+                   user=logs.user_hash(job.message.user_id), outcome="not_configured")
+        return
+    sent = _safe_send(job.send, parts)
+    ok = sent == len(parts)
+    runtime.ledger.delivered(job.key, ok, f"{sent}/{len(parts)} parts sent")
+    logs.event(logging.INFO if ok else logging.WARNING, event="delivery", channel=job.message.channel,
+               user=logs.user_hash(job.message.user_id), outcome="sent" if ok else "failed",
+               parts=len(parts), sent=sent)
+
+
+def _send_rest(runtime: Runtime, job: Job, rest: list[str]) -> None:
+    if job.send is None:
+        log.warning("%s reply split in %d parts but the send API is not configured; only the first went out",
+                    job.message.channel, len(rest) + 1)
+        return
+    runtime.send_later(_safe_send, job.send, rest)
+
+
+def _safe_send(send: Send, parts: list[str]) -> int:
+    """send_parts only raises for what it does not expect (a broken token db, say): count 0."""
+    try:
+        return send(parts)
+    except Exception:
+        log.exception("sending a reply failed")
+        return 0

@@ -1,0 +1,57 @@
+"""Structured logs: one JSON line per message, fit to ship to any log store.
+
+Operators need to see traffic, intents, latency and failures, but not who wrote what: user ids
+are replaced by a short sha256 prefix (enough to follow one conversation, useless to identify
+anyone), free text only ever appears masked (knowledge.privacy), and tokens, keys and secrets
+are never passed here at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+
+from knowledge.privacy import mask
+
+log = logging.getLogger("webhook.messages")
+
+
+def user_hash(user_id: str) -> str:
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+
+
+def message(channel: str, user_id: str, intent: str, started: float, outcome: str, **extra) -> None:
+    """The one line per message: channel, user hash, intent, latency, outcome (+ short extras)."""
+    event(channel=channel, user=user_hash(user_id), intent=intent,
+          latency_ms=round((time.monotonic() - started) * 1000, 1), outcome=outcome, pid=os.getpid(), **extra)
+
+
+def event(level: int = logging.INFO, **fields) -> None:
+    """Any other line (a rejected request, an async delivery); string values are masked."""
+    clean = {key: mask(value) if isinstance(value, str) else value for key, value in fields.items()}
+    log.log(level, json.dumps(clean, ensure_ascii=False, sort_keys=False))
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is *now* (gunicorn, pytest's capture), never a stale one."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def configure() -> None:
+    """Make the message lines visible under gunicorn, which only configures its own loggers."""
+    if not log.handlers:
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)

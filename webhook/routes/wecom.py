@@ -1,0 +1,28 @@
+"""`/webhooks/wecom`: the WeCom application callback; 404 until token, CorpID and key are set."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app
+
+from webhook.channels.wecom import WeComChannel
+from webhook.routes import runtime, wx
+
+bp = Blueprint("wecom", __name__, url_prefix="/webhooks")
+REQUIRED = ("WECOM_TOKEN", "WECOM_CORP_ID", "WECOM_ENCODING_AES_KEY")
+
+
+def channel() -> WeComChannel:
+    config = current_app.config
+    if not all(config.get(name) for name in REQUIRED):
+        abort(404)
+    return WeComChannel(config["WECOM_TOKEN"], config["WECOM_CORP_ID"], config["WECOM_ENCODING_AES_KEY"],
+                        config.get("WECOM_AGENT_ID", ""))
+
+
+@bp.get("/wecom")
+def verify():
+    return wx.verify(channel())
+
+
+@bp.post("/wecom")
+def receive():
+    return wx.receive(channel(), lambda: runtime().wecom_api())

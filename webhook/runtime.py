@@ -1,0 +1,132 @@
+"""Per-process resources behind the routes: the advisor, its thread, the ledger and the APIs.
+
+gunicorn forks its workers from a preloaded app, and neither threads nor SQLite connections
+survive a fork, so everything here is built lazily, once per process id (like get_searcher).
+
+The advisor runs on one dedicated thread per process. Its whoosh searcher and SQLite
+connections are not thread-safe, and a WeChat answer may still be computing after its request
+has replied "success" (see webhook.delivery); one owner thread keeps every advisor call
+serial whichever request or background job asks. Sending through the WeChat/WeCom APIs, which
+may take seconds, happens on a separate small pool so it never holds up an answer.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from advisor.core import Advisor
+from advisor.reply import Message, Reply
+from webhook.channels.wxapi import AccessTokens, WeChatApi, WeComApi
+from webhook.ledger import Ledger
+from webhook.ratelimit import DEFAULT_LIMIT, RateLimiter
+
+log = logging.getLogger(__name__)
+
+CHANNELS_DB = "channels.db"  # ledger, rate limits and access tokens; apart from the knowledge db
+RATE_LIMITED = Reply("您发得有点快，我先歇一口气。请过一分钟再问我；情况紧急请直接拨打120或110。",
+                     "rate_limited")
+
+
+class _Process:
+    """What one worker process owns; never shared across a fork."""
+
+    def __init__(self, data_dir: Path, config: Mapping[str, Any]):
+        db = data_dir / CHANNELS_DB
+        self.ledger = Ledger(db)
+        self.limiter = RateLimiter(db, int(config.get("ADVISOR_RATE_LIMIT", DEFAULT_LIMIT)))
+        self.tokens = AccessTokens(db)
+        self.advisor_thread = ThreadPoolExecutor(1, thread_name_prefix="advisor")
+        self.senders = ThreadPoolExecutor(2, thread_name_prefix="sender")
+        self.advisor: Advisor | None = None  # created on (and only touched by) the advisor thread
+
+
+class Runtime:
+    """Lives in `app.extensions["runtime"]`; routes reach it through `webhook.routes.runtime()`."""
+
+    def __init__(self, data_dir: Path, config: Mapping[str, Any]):
+        self.data_dir, self.config = Path(data_dir), config
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._process: _Process | None = None
+
+    @property
+    def process(self) -> _Process:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._process = os.getpid(), _Process(self.data_dir, self.config)
+            return self._process
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.process.ledger
+
+    def submit(self, fn: Callable[..., Any], *args) -> Future:
+        """Run `fn(*args)` on this process's advisor thread."""
+        return self.process.advisor_thread.submit(fn, *args)
+
+    def send_later(self, fn: Callable[..., Any], *args) -> Future:
+        """Run `fn(*args)` on the sender pool (network calls that must not block answers)."""
+        return self.process.senders.submit(_logged, fn, *args)
+
+    def answer(self, message: Message) -> Reply:
+        """Rate limit, then the advisor. Call on the advisor thread only (see `submit`)."""
+        if not self.process.limiter.allow(f"{message.channel}:{message.user_id}"):
+            return RATE_LIMITED
+        return self._advisor().handle(message)
+
+    def ask(self, message: Message) -> Reply:
+        """One answer, waited for: the JSON channel, where the client waits as long as it takes."""
+        return self.submit(self.answer, message).result()
+
+    def end_session(self, user_id: str) -> None:
+        self.submit(self._end_session, user_id).result()
+
+    def _end_session(self, user_id: str) -> None:
+        self._advisor().sessions.end(user_id)
+
+    def _advisor(self) -> Advisor:
+        process = self.process
+        if process.advisor is None:
+            process.advisor = Advisor.open(self.data_dir, int(self.config["ADVISOR_SESSION_TTL"]))
+        return process.advisor
+
+    def wechat_api(self) -> WeChatApi | None:
+        """The customer-service API, or None when AppID/AppSecret are not configured."""
+        config = self.config
+        if not (config.get("WECHAT_APP_ID") and config.get("WECHAT_APP_SECRET")):
+            return None
+        return WeChatApi(config["WECHAT_API_BASE"], config["WECHAT_APP_ID"], config["WECHAT_APP_SECRET"],
+                         self.process.tokens)
+
+    def wecom_api(self) -> WeComApi | None:
+        """The application message API, or None when the secret or the AgentID is missing."""
+        config = self.config
+        if not (config.get("WECOM_SECRET") and str(config.get("WECOM_AGENT_ID") or "").isdigit()):
+            return None
+        return WeComApi(config["WECOM_API_BASE"], config["WECOM_CORP_ID"], config["WECOM_SECRET"],
+                        config["WECOM_AGENT_ID"], self.process.tokens)
+
+    def close(self) -> None:
+        """Finish queued work and close the advisor (tests; a worker just exits)."""
+        process, self._process, self._pid = self._process, None, None
+        if process is None:
+            return
+        if process.advisor is not None:
+            process.advisor_thread.submit(process.advisor.store.close).result()
+        process.advisor_thread.shutdown(wait=True)
+        process.senders.shutdown(wait=True)
+        process.ledger.close()
+        process.limiter.close()
+
+
+def _logged(fn: Callable[..., Any], *args) -> Any:
+    """Background jobs have nobody to raise to: log the failure instead of losing it."""
+    try:
+        return fn(*args)
+    except Exception:
+        log.exception("background job %s failed", getattr(fn, "__name__", fn))
+        return None
