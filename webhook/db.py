@@ -11,11 +11,26 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 BUSY_TIMEOUT = 30.0  # seconds; writes are tiny, so waiting is always better than failing
+
+
+def ensure_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch a new file to WAL. Two processes creating the file at once can get "database is
+    locked" at once here (the busy timeout does not cover a journal-mode change), so retry."""
+    for attempt in range(attempts):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 class SharedDb:
@@ -27,8 +42,7 @@ class SharedDb:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         db = self.connection()
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
+        ensure_wal(db)
         db.executescript(schema)
 
     def connection(self) -> sqlite3.Connection:

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlencode, urlsplit
 
+from webhook.db import ensure_wal
+
 log = logging.getLogger(__name__)
 
 WECHAT_API = "https://api.weixin.qq.com"
@@ -80,8 +82,7 @@ class AccessTokens:
         self.clock = clock
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
+            ensure_wal(db)
             db.execute(SCHEMA)
 
     def get(self, key: str, fetch: Fetch) -> str:
