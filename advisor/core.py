@@ -21,6 +21,7 @@ from knowledge.conversations import MessageLog
 from knowledge.regions import Region, from_code
 from knowledge.store import Store
 
+PROGRESS = re.compile(r"查进度|进度|办得怎么样|处理到哪")
 MAX_CHARS = 2000  # longer messages are cut: nobody types more, and analysis cost grows with length
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not UTF-8)
 SAFETY = {"emergency": lambda d, a: safety.emergency(d.kind), "medical": lambda d, a: safety.medical(),
@@ -91,8 +92,9 @@ class Advisor:
                 return self._search(question, session)
         if pending == "offer_handoff" and (intents.choice_number(text) == 1 or intents.consent(text)):
             return self._handoff(session.pending.get("question", text), session, message.channel)
-        if re.search(r"查进度|进度|办得怎么样|处理到哪", text) and self.cases.list(user_id=session.user_id):
-            return answers.progress(self.cases.list(user_id=session.user_id))
+        cases = self.cases.list(user_id=session.user_id) if PROGRESS.search(text) else []
+        if cases:
+            return answers.progress(cases)
         return self.answers.follow_up(text, session) or (
             self._handoff(session.last_question, session, message.channel)
             if session.last_ids and intents.choice_number(text) == 2 and not session.list_ids else None)

@@ -1,7 +1,7 @@
 """What goes into the advisor and what comes out: the answer object of DESIGN.md."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from knowledge.records import Record
 
@@ -38,7 +38,7 @@ class Reply:
         return data
 
     def with_text(self, text: str) -> "Reply":
-        return replace(self, reply=text, suggestions=tuple(self.suggestions))
+        return replace(self, reply=text)
 
 
 def source_of(record: Record) -> dict:

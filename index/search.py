@@ -6,7 +6,6 @@ every question, so one threshold separates "found it" from "nothing good enough"
 """
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -1,13 +1,10 @@
 """The Flask application factory (flaskr style): config from a mapping, then the environment."""
 from __future__ import annotations
 
-import os
-
-from flask import Flask, current_app, jsonify
+from flask import Flask, jsonify
 
 from index import engine
 from index.analysis import ensure_jieba
-from index.search import Searcher
 from knowledge import settings
 from knowledge.store import Store
 from webhook import errors, logs, routes
@@ -34,9 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        searcher = get_searcher()
-        searcher.refresh()
-        return jsonify(status="ok", records=len(searcher.records), index_seq=searcher.seq)
+        records, index_seq = routes.runtime().health()
+        return jsonify(status="ok", records=records, index_seq=index_seq)
 
     return app
 
@@ -51,12 +47,3 @@ def check_channel_keys(config) -> None:
             except InvalidAESKey as exc:
                 raise settings.SettingError(f"{key}: {exc}") from None
 
-
-def get_searcher() -> Searcher:
-    """One searcher per worker process: open files and SQLite connections must not cross a fork."""
-    cache = current_app.extensions.setdefault("searchers", {})
-    if os.getpid() not in cache:
-        data_dir = current_app.config["DATA_DIR"]
-        cache.clear()
-        cache[os.getpid()] = Searcher(Store.in_dir(data_dir), data_dir)
-    return cache[os.getpid()]

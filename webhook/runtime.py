@@ -1,7 +1,7 @@
 """Per-process resources behind the routes: the advisor, its thread, the ledger and the APIs.
 
 gunicorn forks its workers from a preloaded app, and neither threads nor SQLite connections
-survive a fork, so everything here is built lazily, once per process id (like get_searcher).
+survive a fork, so everything here is built lazily, once per process id.
 
 The advisor runs on one dedicated thread per process. Its whoosh searcher and SQLite
 connections are not thread-safe, and a WeChat answer may still be computing after its request
@@ -22,7 +22,7 @@ from advisor.core import Advisor
 from advisor.reply import Message, Reply
 from webhook.channels.wxapi import AccessTokens, WeChatApi, WeComApi
 from webhook.ledger import Ledger
-from webhook.ratelimit import DEFAULT_LIMIT, RateLimiter
+from webhook.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class _Process:
     def __init__(self, data_dir: Path, config: Mapping[str, Any]):
         db = data_dir / CHANNELS_DB
         self.ledger = Ledger(db)
-        self.limiter = RateLimiter(db, int(config.get("ADVISOR_RATE_LIMIT", DEFAULT_LIMIT)))
+        self.limiter = RateLimiter(db, int(config["ADVISOR_RATE_LIMIT"]))
         self.tokens = AccessTokens(db)
         self.advisor_thread = ThreadPoolExecutor(1, thread_name_prefix="advisor")
         self.senders = ThreadPoolExecutor(2, thread_name_prefix="sender")
@@ -81,6 +81,16 @@ class Runtime:
     def ask(self, message: Message) -> Reply:
         """One answer, waited for: the JSON channel, where the client waits as long as it takes."""
         return self.submit(self.answer, message).result()
+
+    def health(self) -> tuple[int, int]:
+        """(active records, index sequence) from this worker's own searcher, caught up first:
+        the one the advisor uses, so a worker never holds a second copy of the index."""
+        return self.submit(self._health).result()
+
+    def _health(self) -> tuple[int, int]:
+        searcher = self._advisor().searcher
+        searcher.refresh()
+        return len(searcher.records), searcher.seq
 
     def end_session(self, user_id: str) -> None:
         self.submit(self._end_session, user_id).result()

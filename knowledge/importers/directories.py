@@ -12,7 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from knowledge.records import KINDS, Record, RecordError, Source
+from knowledge.records import KINDS, Record, RecordError
 from knowledge.regions import Region, resolve
 
 # canonical field → headers people use for it (compared after lower-casing and trimming)

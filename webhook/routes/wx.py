@@ -19,7 +19,6 @@ from webhook.channels.wxapi import WeChatApi, WeComApi
 from webhook.delivery import Job, Outcome, answer_once
 from webhook.routes import runtime
 
-DEFAULT_DEADLINE = 4.0  # seconds: WeChat gives up at 5 and retries
 
 
 def verify(channel) -> Response:
@@ -56,5 +55,5 @@ def _ask(name: str, inbound: Inbound, action: wxactions.Ask, api) -> Outcome:
     job = Job(key=f"{name}:{wxmessages.dedupe_key(inbound.message)}",
               message=Message(user, action.text, name, action.region), split=wxmessages.split_text,
               send=(lambda parts: client.send_parts(user, parts)) if client else None, lead=action.lead)
-    deadline = float(current_app.config.get("WECHAT_REPLY_DEADLINE", DEFAULT_DEADLINE))
+    deadline = float(current_app.config["WECHAT_REPLY_DEADLINE"])  # WeChat gives up at 5 s
     return answer_once(runtime(), job, deadline)
