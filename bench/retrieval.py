@@ -232,7 +232,7 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
         out["tantivy"] = tantivy_run(store, data_dir, questions, repeat)
         out["rss_total_mb"] = peak_rss_mb()
         store.close()
-    except Exception as exc:  # report what crashed, keep the other sizes going
+    except Exception:  # report what crashed, keep the other sizes going
         import traceback
 
         out["errors"].append(traceback.format_exc())
