@@ -90,8 +90,21 @@ def _v3_cases(db: sqlite_utils.Database) -> None:
     db["case_events"].create_index(["case_id", "id"])
 
 
+def _v4_console_accounts(db: sqlite_utils.Database) -> None:
+    """Console accounts: a password hash (never the password), a role, and the counters that
+    lock an account after repeated failed logins."""
+    db["users"].create(
+        {"name": str, "role": str, "password_hash": str, "active": int, "failed_logins": int,
+         "locked_until": str, "created_at": str, "last_login": str},
+        pk="name",
+        not_null={"role", "password_hash"},
+        defaults={"active": 1, "failed_logins": 0, "locked_until": "", "last_login": ""},
+    )
+    db["audit_log"].create_index(["at"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases,
+    _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases, _v4_console_accounts,
 )
 LATEST = len(MIGRATIONS)
 

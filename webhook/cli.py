@@ -5,6 +5,7 @@ import click
 
 from advisor.cli import ask_command, chat_command
 from knowledge import settings
+from knowledge.accounts_cli import user_group
 from index.cli import eval_command, search_command
 from knowledge.cli import export_command, import_command, load_starter, open_store, print_report, records_group
 
@@ -56,6 +57,7 @@ main.add_command(search_command)
 main.add_command(eval_command)
 main.add_command(ask_command)
 main.add_command(chat_command)
+main.add_command(user_group)
 
 
 if __name__ == "__main__":

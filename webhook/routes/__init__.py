@@ -11,8 +11,10 @@ def runtime() -> Runtime:
 
 
 def register(app: Flask) -> None:
+    from webhook import console
     from webhook.routes import api, wechat, wecom
 
     app.register_blueprint(api.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(wecom.bp)
+    console.register(app)

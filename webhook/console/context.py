@@ -1,0 +1,60 @@
+"""What a console request works with: its own Store (SQLite connections are per thread, and a
+console request is short), the signed-in account, and the audit trail.
+
+Views call `store()`, `user()` and `audit(...)` instead of opening things themselves, so every
+change they make is attributed to the person who made it.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g
+
+from knowledge.accounts import Account, Accounts
+from knowledge.audit import AuditLog
+from knowledge.store import Store
+
+
+def init(bp: Blueprint) -> None:
+    bp.teardown_request(_close_store)
+    bp.app_context_processor(_template_globals)
+
+
+def store() -> Store:
+    if "console_store" not in g:
+        g.console_store = Store.in_dir(current_app.config["DATA_DIR"])
+    return g.console_store
+
+
+def _close_store(_exc) -> None:
+    opened = g.pop("console_store", None)
+    if opened is not None:
+        opened.close()
+
+
+def accounts() -> Accounts:
+    return Accounts(store())
+
+
+def user() -> Account | None:
+    """The signed-in account, or None (set by auth's guard for every console request)."""
+    return g.get("console_user")
+
+
+def actor() -> str:
+    """How changes are attributed in record versions, case events and the audit log."""
+    account = user()
+    return f"console:{account.name}" if account else "console"
+
+
+def audit(action: str, target: str = "", **detail) -> None:
+    """Write one audit entry for the signed-in user; call it for every change and every reveal."""
+    account = user()
+    audit_as(account.name if account else "-", action, target, **detail)
+
+
+def audit_as(name: str, action: str, target: str = "", **detail) -> None:
+    """For entries written before anyone is signed in (failed logins)."""
+    AuditLog(store()).record(name, action, target, **detail)
+
+
+def _template_globals() -> dict:
+    return {"current_user": user()}

@@ -1,0 +1,11 @@
+"""对话 (placeholder until this area is built)."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+bp = Blueprint("conversations", __name__, url_prefix="/conversations" or None)
+
+
+@bp.get("/")
+def index():
+    return render_template("console/placeholder.html", title="对话")

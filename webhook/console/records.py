@@ -1,0 +1,11 @@
+"""知识库 (placeholder until this area is built)."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+bp = Blueprint("records", __name__, url_prefix="/records" or None)
+
+
+@bp.get("/")
+def index():
+    return render_template("console/placeholder.html", title="知识库")
