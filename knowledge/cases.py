@@ -77,6 +77,11 @@ class CaseEvent:
     note: str
 
 
+def next_statuses(status: str) -> tuple[str, ...]:
+    """Where a case in `status` may go next: one step forward or 已关闭; nothing once finished."""
+    return (_NEXT[status], "closed") if status in OPEN_STATUSES else ()
+
+
 def add_working_days(start: date, days: int) -> date:
     """`days` working days after `start`, skipping Saturdays and Sundays (public holidays are not known)."""
     current = start
@@ -173,6 +178,14 @@ class CaseBook:
             params += [*OPEN_STATUSES, _iso_date(today or self.today())]
         sql = f"SELECT * FROM cases WHERE {' AND '.join(where)} ORDER BY id DESC"
         return [_case_from(row) for row in self.db.query(sql, params)]
+
+    def counts(self) -> dict[str, int]:
+        """Cases per status, every status present (zeros included), for a summary line."""
+        rows = self.db.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()
+        return {status: 0 for status in STATUS_LABELS} | {status: n for status, n in rows}
+
+    def overdue_count(self, today: date | None = None) -> int:
+        return len(self.list(overdue=True, today=today))
 
     def events(self, number: str) -> list[CaseEvent]:
         case = self._require(number)

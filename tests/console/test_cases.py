@@ -1,0 +1,319 @@
+"""转介·代办 in the console: the list and its filters, a case's page and every change on it,
+cases made by hand, reveals, and the notice an elder gets when the status moves."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from knowledge.audit import AuditLog
+from knowledge.cases import CHINA_TZ, CaseBook, next_statuses
+from knowledge.conversations import MessageLog
+from knowledge.store import Store
+from tests.console.conftest import ADVISOR, post
+from tests.webhook.fake_wechat import APP_ID, APP_SECRET, FakeWeChat
+
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def data(console_dir):
+    """The app's own database, for arranging cases and reading what the console wrote."""
+    store = Store.in_dir(console_dir)
+    yield store
+    store.close()
+
+
+def open_case(store, kind="referral", **changes):
+    fields = {"user_id": "", "channel": "", "summary": "女儿来电，母亲行动不便，想找人上门助浴",
+              "need": "助浴", "region": "广西壮族自治区南宁市青秀区", "region_code": "450103"} | changes
+    return CaseBook(store).open(kind, **fields)
+
+
+def past_due(store, number, days=3):
+    """set_due refuses nothing, so a case can be made overdue as if days had passed."""
+    day = datetime.now(timezone.utc).astimezone(CHINA_TZ).date() - timedelta(days=days)
+    CaseBook(store).set_due(number, day, "test")
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def audits(store, action):
+    return [entry for entry in AuditLog(store).list(action=action)]
+
+
+def numbers_in(html: str) -> list[str]:
+    return re.findall(r'data-number="([^"]+)"', html)
+
+
+# -- the list -------------------------------------------------------------------------------
+def test_list_shows_counts_masks_phones_and_links_each_case(advisor, data):
+    case = open_case(data, contact_phone=PHONE, consent=True)
+    open_case(data, "errand", need="代办高龄津贴")
+    page = text(advisor.get("/console/cases/"))
+    assert case.number in page and f"/console/cases/{case.number}" in page
+    assert PHONE not in page and "139****5678" in page
+    assert '<span class="stat" data-status="new">2</span>' in page
+    assert '<span class="stat" data-status="done">0</span>' in page
+
+
+def test_list_filters_by_status_kind_assignee_and_search(advisor, data):
+    book = CaseBook(data)
+    bath = open_case(data)
+    errand = open_case(data, "errand", need="代办高龄津贴", region="广东省广州市天河区", region_code="440106")
+    mine = open_case(data, need="助餐")
+    book.assign(mine.number, ADVISOR[0], "test")
+    book.transition(bath.number, "contacted", "test")
+
+    def listed(query):
+        return numbers_in(text(advisor.get(f"/console/cases/?{query}")))
+
+    assert listed("status=contacted") == [bath.number]
+    assert set(listed("status=open")) == {bath.number, errand.number, mine.number}
+    assert listed("kind=errand") == [errand.number]
+    assert listed("assignee=me") == [mine.number]
+    assert listed(f"assignee={ADVISOR[0]}") == [mine.number]
+    assert set(listed("assignee=none")) == {bath.number, errand.number}
+    assert listed("q=天河") == [errand.number]
+    assert listed("q=高龄") == [errand.number]
+    assert listed(f"q={bath.number.lower()}") == [bath.number]
+    assert listed("status=bogus&kind=bogus") == [mine.number, errand.number, bath.number]
+
+
+def test_overdue_cases_are_highlighted_and_listed_first(advisor, data):
+    late = open_case(data, need="助浴")
+    newer = open_case(data, need="助餐")
+    finished = open_case(data, need="陪诊")
+    past_due(data, late.number)
+    past_due(data, finished.number)
+    book = CaseBook(data)
+    for status in ("contacted", "in_progress", "done"):
+        book.transition(finished.number, status, "test")  # done late is not overdue
+    page = text(advisor.get("/console/cases/"))
+    assert numbers_in(page) == [late.number, newer.number, finished.number]
+    assert f'<tr class="overdue" data-number="{late.number}">' in page
+    assert f'<tr class="overdue" data-number="{finished.number}">' not in page
+    assert '<span class="stat" data-status="overdue">1</span>' in page
+    assert numbers_in(text(advisor.get("/console/cases/?overdue=1"))) == [late.number]
+
+
+def test_counts_and_next_statuses_helpers(data):
+    book = CaseBook(data)
+    first = open_case(data)
+    open_case(data)
+    book.transition(first.number, "closed", "test")
+    assert book.counts() == {"new": 1, "contacted": 0, "in_progress": 0, "done": 0, "closed": 1}
+    assert next_statuses("new") == ("contacted", "closed")
+    assert next_statuses("in_progress") == ("done", "closed")
+    assert next_statuses("done") == next_statuses("closed") == ()
+
+
+# -- one case -------------------------------------------------------------------------------
+def test_case_page_shows_fields_buttons_and_trail(advisor, data):
+    case = open_case(data, contact_phone=PHONE, consent=True, summary=f"电话 {PHONE}，母亲想助浴")
+    page = text(advisor.get(f"/console/cases/{case.number}"))
+    assert "广西壮族自治区南宁市青秀区" in page and "助浴" in page and case.due_date in page
+    assert PHONE not in page and "139****5678" in page
+    assert 'value="contacted"' in page and 'value="closed"' in page and 'value="in_progress"' not in page
+    assert "机器人" in page and "登记" in page  # the opening event
+    assert advisor.get("/console/cases/ZJ-19990101-0001").status_code == 404
+
+
+def test_every_allowed_transition_with_notes_and_the_trail(advisor, data):
+    case = open_case(data)
+    for status, note in (("contacted", "已电话联系女儿"), ("in_progress", "约好周三上门"), ("done", "已助浴一次")):
+        response = post(advisor, f"/console/cases/{case.number}/status", {"status": status, "note": note},
+                        follow_redirects=True)
+        assert response.status_code == 200 and "状态已改为" in text(response)
+    page = text(advisor.get(f"/console/cases/{case.number}"))
+    assert all(note in page for note in ("已电话联系女儿", "约好周三上门", "已助浴一次"))
+    assert "状态不能再改" in page and 'name="status"' not in page
+    events = CaseBook(data).events(case.number)
+    assert [e.status for e in events] == ["new", "contacted", "in_progress", "done"]
+    assert {e.actor for e in events[1:]} == {f"console:{ADVISOR[0]}"}
+    assert [e.detail["status"] for e in audits(data, "case_status")] == ["done", "in_progress", "contacted"]
+
+
+def test_a_case_can_be_closed_from_an_open_state(advisor, data):
+    case = open_case(data)
+    post(advisor, f"/console/cases/{case.number}/status", {"status": "contacted"})
+    response = post(advisor, f"/console/cases/{case.number}/status", {"status": "closed", "note": "家属说不需要了"})
+    assert response.status_code == 302
+    assert CaseBook(data).get(case.number).status == "closed"
+
+
+def test_a_refused_transition_is_an_error_message_not_a_500(advisor, data):
+    case = open_case(data)
+    skip = post(advisor, f"/console/cases/{case.number}/status", {"status": "done"}, follow_redirects=True)
+    assert skip.status_code == 200 and "不能直接改为「已完成」" in text(skip)
+    book = CaseBook(data)
+    for status in ("contacted", "in_progress", "done"):
+        book.transition(case.number, status, "test")
+    back = post(advisor, f"/console/cases/{case.number}/status", {"status": "contacted"}, follow_redirects=True)
+    assert back.status_code == 200 and "状态不能再改" in text(back)
+    bogus = post(advisor, f"/console/cases/{case.number}/status", {"status": "lost"}, follow_redirects=True)
+    assert bogus.status_code == 200 and "没有这个状态" in text(bogus)
+    assert book.get(case.number).status == "done" and not audits(data, "case_status")
+    assert post(advisor, "/console/cases/ZJ-19990101-0001/status", {"status": "contacted"}).status_code == 404
+
+
+def test_assign_to_an_account_to_me_and_back(advisor, data):
+    case = open_case(data)
+    url = f"/console/cases/{case.number}/assign"
+    assert "已分配给 管理员" in text(post(advisor, url, {"assignee": "管理员"}, follow_redirects=True))
+    assert CaseBook(data).get(case.number).assignee == "管理员"
+    post(advisor, url, {"assignee": ADVISOR[0]})
+    assert CaseBook(data).get(case.number).assignee == ADVISOR[0]
+    refused = post(advisor, url, {"assignee": "陌生人"}, follow_redirects=True)
+    assert "没有可用的账号" in text(refused) and CaseBook(data).get(case.number).assignee == ADVISOR[0]
+    post(advisor, url, {"assignee": ""})
+    assert CaseBook(data).get(case.number).assignee == ""
+    assert [e.detail["assignee"] for e in audits(data, "case_assign")] == ["", ADVISOR[0], "管理员"]
+    assert [e.action for e in CaseBook(data).events(case.number)][1:] == ["assign"] * 3
+
+
+def test_notes_are_kept_and_empty_ones_refused(advisor, data):
+    case = open_case(data)
+    url = f"/console/cases/{case.number}/note"
+    assert "备注是空的" in text(post(advisor, url, {"note": "  "}, follow_redirects=True))
+    page = text(post(advisor, url, {"note": "社区卫生站周三有空"}, follow_redirects=True))
+    assert "备注已保存" in page and "社区卫生站周三有空" in page
+    assert len(audits(data, "case_note")) == 1
+
+
+def test_due_date_is_validated(advisor, data):
+    case = open_case(data)
+    url = f"/console/cases/{case.number}/due"
+    today = CaseBook(data).today()
+    for value, message in (("", "请选择到期日"), ("明天", "不是有效日期"), ("2026-02-30", "不是有效日期"),
+                           ((today - timedelta(days=1)).isoformat(), "不能早于今天"),
+                           ((today + timedelta(days=400)).isoformat(), "一年之内")):
+        assert message in text(post(advisor, url, {"due_date": value}, follow_redirects=True)), value
+    assert CaseBook(data).get(case.number).due_date == case.due_date
+    later = (today + timedelta(days=10)).isoformat()
+    assert f"到期日已改为 {later}" in text(post(advisor, url, {"due_date": later}, follow_redirects=True))
+    assert CaseBook(data).get(case.number).due_date == later
+    assert audits(data, "case_due")[0].detail == {"due_date": later}
+
+
+def test_reveal_shows_the_phone_once_and_is_audited(advisor, data):
+    case = open_case(data, contact_phone=PHONE, consent=True)
+    response = post(advisor, f"/console/cases/{case.number}/reveal")
+    assert response.status_code == 200 and PHONE in text(response)
+    assert response.headers["Cache-Control"] == "no-store"
+    (entry,) = audits(data, "case_reveal")
+    assert entry.actor == ADVISOR[0] and entry.target == case.number and PHONE not in str(entry.detail)
+    assert PHONE not in text(advisor.get(f"/console/cases/{case.number}"))
+
+
+# -- made by hand ---------------------------------------------------------------------------
+def new_case(**changes):
+    return {"kind": "errand", "need": "代办高龄津贴申请", "region": "南宁市青秀区", "summary": "老人腿脚不便",
+            "contact_phone": "", "assignee": "", "due_date": "", "user_id": "", "channel": ""} | changes
+
+
+def test_create_by_hand_with_consent(advisor, data):
+    response = post(advisor, "/console/cases/new",
+                    new_case(contact_phone="139 1234 5678", consent="1", assignee=ADVISOR[0]))
+    assert response.status_code == 302
+    number = response.location.rsplit("/", 1)[1]
+    case = CaseBook(data).get(number)
+    assert number.startswith("DB-") and case.contact_phone == PHONE and case.consent
+    assert case.region == "广西壮族自治区南宁市青秀区" and case.region_code == "450103"
+    assert case.assignee == ADVISOR[0] and case.user_id == "" and case.due_date
+    assert CaseBook(data).events(number)[0].actor == f"console:{ADVISOR[0]}"
+    (entry,) = audits(data, "case_create")
+    assert entry.target == number and entry.detail["phone"] is True and PHONE not in str(entry.detail)
+    assert "已登记" in text(advisor.get(response.location))
+
+
+def test_a_phone_without_consent_is_refused_on_the_form(advisor, data):
+    response = post(advisor, "/console/cases/new", new_case(contact_phone=PHONE))
+    page = text(response)
+    assert response.status_code == 400 and "请勾选“已征得同意”" in page
+    assert 'value="代办高龄津贴申请"' in page  # the form keeps what was typed
+    assert CaseBook(data).list() == [] and not audits(data, "case_create")
+    without_phone = post(advisor, "/console/cases/new", new_case(kind="referral"))
+    assert without_phone.status_code == 302 and CaseBook(data).list()[0].number.startswith("ZJ-")
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"region": "火星基地"}, "region", "没认出"),
+    ({"region": ""}, "region", "请填写老人所在地区"),
+    ({"need": ""}, "need", "请写明"),
+    ({"kind": "nonsense"}, "kind", "请选择类型"),
+    ({"contact_phone": "12345", "consent": "1"}, "contact_phone", "电话号码不对"),
+    ({"due_date": "2020-01-01"}, "due_date", "不能早于今天"),
+    ({"assignee": "陌生人"}, "assignee", "没有这个账号"),
+    ({"user_id": "oElder1"}, "channel", "请选择他所在的渠道"),
+    ({"channel": "wechat"}, "user_id", "请填写聊天用户 ID"),
+])
+def test_create_form_errors(advisor, data, changes, field, message):
+    response = post(advisor, "/console/cases/new", new_case(**changes))
+    page = text(response)
+    assert response.status_code == 400 and f'id="error-{field}"' in page and message in page
+    assert CaseBook(data).list() == []
+
+
+def test_new_form_renders(advisor):
+    page = text(advisor.get("/console/cases/new"))
+    assert 'name="consent"' in page and 'value="handoff"' in page and f'<option value="{ADVISOR[0]}" selected>' in page
+
+
+# -- telling the elder ----------------------------------------------------------------------
+@pytest.fixture
+def wechat_api(app, monkeypatch):
+    """A local fake of WeChat's servers, and the app's send API pointed at it."""
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+    fake = FakeWeChat().start()
+    for key, value in (("WECHAT_APP_ID", APP_ID), ("WECHAT_APP_SECRET", APP_SECRET), ("WECHAT_API_BASE", fake.url)):
+        monkeypatch.setitem(app.config, key, value)
+    yield fake
+    fake.stop()
+
+
+def test_a_status_change_is_pushed_to_a_wechat_user(advisor, data, wechat_api):
+    case = open_case(data, user_id="oElder-123", channel="wechat")
+    response = post(advisor, f"/console/cases/{case.number}/status",
+                    {"status": "contacted", "note": "内部备注：家属脾气急"}, follow_redirects=True)
+    assert "通知老人：已发送" in text(response)
+    (body,) = wechat_api.delivered()
+    notice = body["text"]["content"]
+    assert body["touser"] == "oElder-123" and case.number in notice and "已联系" in notice
+    assert "查进度" in notice and "脾气" not in notice and len(notice) < 80
+    assert MessageLog(data).transcript("oElder-123")[-1].text == notice
+    assert audits(data, "case_status")[0].detail["notified"] is True
+
+
+def test_a_failed_push_is_said_in_the_flash(advisor, data, wechat_api):
+    wechat_api.fail_sends(3, 45015, "response out of time limit")
+    case = open_case(data, user_id="oElder-9", channel="wechat")
+    response = post(advisor, f"/console/cases/{case.number}/status", {"status": "closed"}, follow_redirects=True)
+    assert "只发出了 0/1 段" in text(response) and CaseBook(data).get(case.number).status == "closed"
+
+
+def test_cases_without_a_pushable_channel_say_so(advisor, data):
+    api_user = open_case(data, user_id="web-1", channel="api")
+    page = text(post(advisor, f"/console/cases/{api_user.number}/status", {"status": "contacted"}, follow_redirects=True))
+    assert "不能主动推送" in page
+    assert "查进度" in MessageLog(data).transcript("web-1")[-1].text
+    by_hand = open_case(data)
+    page = text(post(advisor, f"/console/cases/{by_hand.number}/status", {"status": "contacted"}, follow_redirects=True))
+    assert "请电话告知" in page
+
+
+# -- from the bot ---------------------------------------------------------------------------
+def test_a_case_registered_through_the_bot_appears_in_the_list(app, advisor, data):
+    api = app.test_client()
+    replies = [api.post("/api/v1/ask", json={"user_id": "elder-42", "text": message}).get_json()
+               for message in ("帮我登记，想找人上门助浴", "南宁市青秀区", PHONE, "同意")]
+    number = replies[-1]["reply"].split("编号 ")[1][:16]
+    assert number.startswith("ZJ-"), replies
+    page = text(advisor.get("/console/cases/"))
+    assert number in page and "助浴" in page and "139****5678" in page and PHONE not in page
+    case_page = text(advisor.get(f"/console/cases/{number}"))
+    assert "elder-42" in case_page and "机器人" in case_page
