@@ -13,10 +13,13 @@ everything a caller waits for). Further passes (--repeat) clear the query-side c
 (`terms`, `normalize`, `resolve`) but keep any per-record caches, as a long-running process
 would. Then the same questions, analysed with `index.analysis.terms`, go as a plain OR of
 terms (title×3, tags×2, body, top 10) to whoosh directly ("whoosh bare") and to tantivy, whose
-index holds the same records pre-tokenised with `terms` (whitespace tokenizer). Last, an
-`advisor.core.Advisor` on the same store and searcher answers every question as a new user
-(`Advisor.handle`: sessions and message log in SQLite, safety/intent rules, search, composition),
-and the first 50 of them follow up with "怎么申请".
+index holds the same records pre-tokenised with `terms` (whitespace tokenizer). Then an
+`advisor.core.Advisor` on a Searcher opened afresh (a new server process: its posting arrays
+are empty but for the commonest words, which opening reads) answers every question as a new
+user (`Advisor.handle`: sessions and message log in SQLite, safety/intent rules, search,
+composition), and the first 50 of them follow up with "怎么申请". Last, ten edits: a record
+re-saved (`Store.put`), `Searcher.refresh()` timed, then ten searches timed — an edit makes a
+new index generation, and the searches after it must not be slower than the others.
 
 Results: a markdown table on stdout and in bench/results/retrieval-<date>.md.
 """
@@ -53,6 +56,8 @@ BOOSTS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # as in index.engine.make_sch
 ADVISOR_TARGETS = {10000: 30.0}  # Advisor.handle p99 ms (issue 4)
 FOLLOW_UP = "怎么申请"  # second turn of the first FOLLOW_UP_USERS users
 FOLLOW_UP_USERS = 50
+EDITS = 10  # records re-saved in the after-edit pass
+AFTER_EDIT = 10  # questions timed after each edit
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -168,6 +173,7 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
         out["db_mb"] = dir_mb(data_dir)
 
         files = engine.IndexFiles(data_dir)
+        out["load_before_build"] = os.getloadavg()[0]
         t, cpu, child_cpu = time.perf_counter(), time.process_time(), children_cpu()
         count = engine.rebuild(store, files)
         out["build_s"] = time.perf_counter() - t
@@ -224,7 +230,9 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
         out["whoosh_bare"] = percentiles(bare)
         out["rss_whoosh_mb"] = peak_rss_mb()
 
-        out.update(advisor_run(store, searcher, questions, warmup))
+        numbers, searcher = advisor_run(store, data_dir, questions, warmup)
+        out.update(numbers)
+        out.update(edit_run(store, searcher, questions))
 
         if profile:
             out["profile"] = profile_queries(searcher, questions, size)
@@ -244,31 +252,45 @@ def worker(size: int, n_queries: int, seed: int, repeat: int, profile: bool, kee
 
 
 # -- the advisor on top: one message in, one reply out ----------------------------------------
-def advisor_run(store, searcher, questions: list[str], warmup: list[str]) -> dict:
-    """`Advisor.handle` on the same store and searcher, caches as cold as in search pass 1: each
-    question from a new user, then the first FOLLOW_UP_USERS users ask FOLLOW_UP."""
+def advisor_run(store, data_dir: Path, questions: list[str], warmup: list[str]):
+    """`Advisor.handle` on a Searcher opened afresh (as a new server process would: its posting
+    arrays empty but for what opening warms), query-side caches cleared: each question from a
+    new user, then the first FOLLOW_UP_USERS users ask FOLLOW_UP. Returns (numbers, searcher)."""
     from advisor.core import Advisor
+    from index.search import Searcher
 
     clear_query_caches()
-    cleared = clear_searcher_caches(searcher)
+    clear_record_caches()
+    t = time.perf_counter()
+    searcher = Searcher(store, data_dir)
+    opened = time.perf_counter() - t
     advisor = Advisor(store, searcher)
     timed_handle(advisor, [(f"warm-{i}", q) for i, q in enumerate(warmup)])
     first = timed_handle(advisor, [(f"bench-{i}", q) for i, q in enumerate(questions)])
     follow = timed_handle(advisor, [(f"bench-{i}", FOLLOW_UP) for i in range(min(FOLLOW_UP_USERS, len(questions)))])
-    return {"advisor": first, "advisor_follow_up": follow, "advisor_cleared": cleared}
+    return {"advisor": first, "advisor_follow_up": follow, "advisor_open_s": opened}, searcher
 
 
-def clear_searcher_caches(searcher) -> list[str]:
-    """Empty the Searcher's per-index caches (region/kind filters, per-term posting arrays, doc ids)
-    that the search passes filled for these very questions; returns the names found and cleared."""
-    holders = {"searcher": searcher, "postings": getattr(searcher, "postings", None)}
-    cleared = []
-    for owner, name in (("searcher", "_conditions"), ("postings", "_terms"), ("postings", "_ids")):
-        cache = getattr(holders[owner], name, None)
-        if isinstance(cache, dict):
-            cache.clear()
-            cleared.append(f"{owner}.{name}")
-    return cleared
+def edit_run(store, searcher, questions: list[str]) -> dict:
+    """An edit, then searches: EDITS times, one record re-saved with changed text (Store.put),
+    `searcher.refresh()` timed (the index write and the new generation), then the next
+    AFTER_EDIT questions timed with the query-side caches cleared. Posting arrays of unchanged
+    segments carry over, so these should cost what other searches cost."""
+    records = [s.record for s in store.list()][:EDITS]
+    refresh, first, later = [], [], []
+    asked = iter(questions * 2)
+    for number, record in enumerate(records):
+        store.put(record.with_changes(text=record.text + f"（第{number + 1}次修订）"), actor="bench")
+        t = time.perf_counter()
+        searcher.refresh()
+        refresh.append(time.perf_counter() - t)
+        for position in range(AFTER_EDIT):
+            clear_query_caches()
+            t = time.perf_counter()
+            searcher.search(next(asked))
+            (later if position else first).append(time.perf_counter() - t)
+    return {"edit_refresh": percentiles(refresh), "edit_first_search": percentiles(first),
+            "edit_later_searches": percentiles(later)}
 
 
 def timed_handle(advisor, turns: list[tuple[str, str]]) -> dict:
@@ -435,22 +457,37 @@ def advisor_table(results: list[dict]) -> list[str]:
     lines = ["", "## Advisor.handle (ms)", "",
              "`advisor` = `Advisor.handle(Message(user_id=f\"bench-{i}\", text=q))`, each question from a new user "
              "(session read/write and message log in SQLite, safety and intent rules, slots, search, composition), "
-             f"with the query-side caches and the Searcher's per-index caches cleared first (as cold as search pass 1), "
-             f"then {WARMUP} warm-up messages; `follow-up` = the first "
-             f"{FOLLOW_UP_USERS} users then send “{FOLLOW_UP}”. Intents = what the replies were.", "",
-             "| records | pass | turns | p50 | p95 | p99 | max | intents |", "|---:|---|---:|---:|---:|---:|---:|---|"]
+             "on a Searcher opened afresh (as a new server process: posting arrays empty but for the commonest "
+             f"words, which opening reads — `open s`) with the query-side caches cleared, after {WARMUP} warm-up "
+             f"messages; `follow-up` = the first {FOLLOW_UP_USERS} users then send “{FOLLOW_UP}”. "
+             "Intents = what the replies were.", "",
+             "| records | pass | turns | open s | p50 | p95 | p99 | max | intents |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         for key, name in (("advisor", "advisor"), ("advisor_follow_up", "follow-up")):
             a = r.get(key)
             if a:
                 intents = ", ".join(f"{k} {v}" for k, v in a.get("intents", {}).items())
-                lines.append(f"| {r['size']:,} | {name} | {a['n']} | {fmt(a['p50'])} | {fmt(a['p95'])} | "
+                opened = fmt(r.get("advisor_open_s"), ".2f") if key == "advisor" else ""
+                lines.append(f"| {r['size']:,} | {name} | {a['n']} | {opened} | {fmt(a['p50'])} | {fmt(a['p95'])} | "
                              f"{fmt(a['p99'])} | {fmt(a['max'])} | {intents} |")
-    missing = [r for r in results if r.get("advisor") and len(r.get("advisor_cleared", [])) < 3]
-    if missing:
-        lines += ["", "**Note:** not every Searcher cache was found to clear (" + "; ".join(
-            f"{r['size']:,}: {', '.join(r.get('advisor_cleared', [])) or 'none'}" for r in missing)
-            + ") — the advisor pass may be warmer than search pass 1."]
+    return lines + edit_table(results)
+
+
+def edit_table(results: list[dict]) -> list[str]:
+    """The "After an edit (ms)" section: refresh, then the searches that follow."""
+    lines = ["", "## After an edit (ms)", "",
+             f"{EDITS} times: one record re-saved with changed text (`Store.put`), `Searcher.refresh()` "
+             f"(the index write and the new generation), then {AFTER_EDIT} questions searched "
+             "(query-side caches cleared): the first of them, and the other ones.", "",
+             "| records | step | n | p50 | p95 | p99 | max |", "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        for key, name in (("edit_refresh", "refresh"), ("edit_first_search", "first search after"),
+                          ("edit_later_searches", "later searches")):
+            e = r.get(key)
+            if e:
+                lines.append(f"| {r['size']:,} | {name} | {e['n']} | {fmt(e['p50'])} | {fmt(e['p95'])} | "
+                             f"{fmt(e['p99'])} | {fmt(e['max'])} |")
     return lines
 
 
@@ -464,13 +501,15 @@ def report(results: list[dict], facts: dict, args) -> str:
              f"{WARMUP} warm-up questions, then each question once (pass 1).", "",
              "Code measured: " + "; ".join(sorted({f"{r.get('revision', 'unknown')}" for r in results})), "",
              "## Build", "",
-             "| records | store write s | rebuild s | rebuild rec/s | CPU share | index MB | segments | Searcher open s | peak RSS MB (whoosh) | tantivy build s (tokenise + index) | tantivy rec/s | tantivy MB |",
+             "CPU share = CPU time of the build (this process and the analysing processes it forks) / wall "
+             "time: 200% on 2 cores means both were ours; load = 1-minute load average when the build started.", "",
+             "| records | store write s | rebuild s | rebuild rec/s | CPU share / load | index MB | segments | Searcher open s | peak RSS MB (whoosh) | tantivy build s (tokenise + index) | tantivy rec/s | tantivy MB |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         tv = r.get("tantivy") or {}
         tv_build = f"{tv['tokenise_s'] + tv['index_s']:.1f} ({tv['tokenise_s']:.1f} + {tv['index_s']:.1f})" if "index_s" in tv else "–"
         lines.append(f"| {r['size']:,} | {fmt(r.get('store_s'))} | {fmt(r.get('build_s'))} | {fmt(r.get('build_rps'), '.0f')} | "
-                     f"{fmt(100 * r.get('build_cpu_share', float('nan')), '.0f')}% | {fmt(r.get('index_mb'))} | {r.get('segments', '–')} | {fmt(r.get('open_s'), '.2f')} | "
+                     f"{fmt(100 * r.get('build_cpu_share', float('nan')), '.0f')}% / {fmt(r.get('load_before_build'), '.1f')} | {fmt(r.get('index_mb'))} | {r.get('segments', '–')} | {fmt(r.get('open_s'), '.2f')} | "
                      f"{fmt(r.get('rss_whoosh_mb'), '.0f')} | {tv_build} | {fmt(tv.get('build_rps'), '.0f')} | "
                      f"{fmt(tv.get('index_mb'))} |")
     lines += ["", "## Queries (ms)", "",

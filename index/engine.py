@@ -23,9 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.codec import default_codec
+from whoosh.fields import ID, KEYWORD, Schema
 
-from index.analysis import DATA, ChineseAnalyzer, terms
+from index import analysis
+from index.analysis import ChineseAnalyzer, ChineseText, terms
+from index.lexicon import Lexicon
+from index.scoring import hot_terms
 from knowledge.records import Record
 from knowledge.store import Store
 
@@ -33,6 +37,9 @@ META = "advisor-meta.json"
 NATIONAL = "national"
 PROCESSES = min(os.cpu_count() or 1, 4)
 PARALLEL_FROM = 1000  # records; below that forking costs more than it saves
+HOT_POSTINGS = 100  # per record: the commonest terms listed in the meta, up to this many postings
+TEXT_FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # the analysed fields and their BM25F boosts
+BUILD_CACHE = 200_000  # blocks and runs each analysing process remembers during a build (~100 MB at most)
 
 
 def make_schema() -> Schema:
@@ -42,9 +49,9 @@ def make_schema() -> Schema:
         kind=ID(),
         region=KEYWORD(),  # the record's code and its ancestors': a filter on 4401 finds 440106
         region_exact=ID(),  # the record's own code, or "national"
-        title=TEXT(analyzer=analyzer, field_boost=3.0),
-        tags=TEXT(analyzer=analyzer, field_boost=2.0),
-        body=TEXT(analyzer=analyzer),
+        # No positions (phrase=False): nothing searches phrases, and positions were most of the
+        # postings' bytes — slower to write, to read into arrays and to keep on disk.
+        **{name: ChineseText(analyzer=analyzer, field_boost=boost, phrase=False) for name, boost in TEXT_FIELDS.items()},
     )
 
 
@@ -68,21 +75,31 @@ def record_words(record: Record) -> set[str]:
     return {word for text in text_fields(record).values() for word in terms(text)}
 
 
-def fingerprint() -> str:
-    """What an index was built with: the schema's fields and the domain dictionary.
+def fingerprint(dictionary: tuple | None = None) -> str:
+    """What an index was built with: the schema's fields and formats, and the domain dictionary
+    (the shipped one unless given: a data dir's is `IndexFiles.dictionary()`).
 
     Either changing (a new stored field, a new dictionary word) means existing indexes must be
     rebuilt, or searches would read fields that are not there or tokens that no longer match.
     """
-    fields = ",".join(f"{name}:{type(field).__name__}" for name, field in sorted(make_schema().items()))
-    digest = hashlib.sha1(fields.encode() + (DATA / "dictionary.txt").read_bytes())
-    return digest.hexdigest()[:12]
+    fields = ",".join(f"{name}:{type(field).__name__}:{type(field.format).__name__}"
+                      for name, field in sorted(make_schema().items()))
+    words = "\n".join(f"{word} {freq}" for word, freq in (dictionary or analysis.shipped_dictionary()))
+    return hashlib.sha1(fields.encode() + words.encode()).hexdigest()[:12]
 
 
 class IndexFiles:
     def __init__(self, data_dir: Path | str):
         self.root = Path(data_dir) / "index"
         self.current = self.root / "current"
+        self.lexicon = Lexicon(data_dir)
+
+    def dictionary(self) -> tuple[tuple[str, int], ...]:
+        """The data dir's domain dictionary in force (its console override, else the shipped one)."""
+        return self.lexicon.dictionary_entries()
+
+    def built_with(self, dictionary: tuple) -> bool:
+        return self.exists() and self.meta().get("fingerprint") == fingerprint(dictionary)
 
     def exists(self) -> bool:
         return (self.current / META).exists()
@@ -96,13 +113,18 @@ class IndexFiles:
         os.replace(tmp, directory / META)
 
     @contextmanager
-    def write_lock(self):
-        """Serialise writers across processes (whoosh's own lock fails at once instead of waiting)."""
+    def write_lock(self, wait: bool = True):
+        """Serialise writers across processes (whoosh's own lock fails at once instead of waiting).
+        Yields whether the lock is held: with wait=False, False when another process has it."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "write.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -110,37 +132,68 @@ class IndexFiles:
         return whoosh_index.open_dir(str(self.current.resolve()))
 
 
-def rebuild(store: Store, files: IndexFiles) -> int:
-    """Index every active record into a fresh directory and swap it in; returns the count."""
+def rebuild(store: Store, files: IndexFiles, dictionary: tuple | None = None) -> int:
+    """Index every active record into a fresh directory and swap it in; returns the count.
+    The dictionary is the data dir's unless given; jieba cuts with it from then on."""
     with files.write_lock():
-        seq = store.last_seq()
-        records = [s.record for s in store.list()]
-        files.root.mkdir(parents=True, exist_ok=True)
-        target = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d%H%M%S')}-", dir=files.root))
-        try:
-            _build(target, records)
-        except BaseException:
-            shutil.rmtree(target, ignore_errors=True)  # the old build keeps serving
-            raise
-        files.write_meta(target, {"seq": seq, "fingerprint": fingerprint(), "count": len(records)})
-        _swap(files, target)
-        return len(records)
+        return _rebuild_locked(store, files, files.dictionary() if dictionary is None else dictionary)
+
+
+def _rebuild_locked(store: Store, files: IndexFiles, dictionary: tuple) -> int:
+    analysis.use_dictionary(dictionary)
+    seq = store.last_seq()
+    records = [s.record for s in store.list()]
+    files.root.mkdir(parents=True, exist_ok=True)
+    target = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d%H%M%S')}-", dir=files.root))
+    try:
+        _build(target, records)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # the old build keeps serving
+        raise
+    meta = {"seq": seq, "fingerprint": fingerprint(dictionary), "count": len(records), "hot": _hot_terms(target)}
+    files.write_meta(target, meta)
+    _swap(files, target)
+    return len(records)
 
 
 def _build(target: Path, records: list[Record]) -> None:
     ix = whoosh_index.create_in(str(target), make_schema())
     # Two analysing processes on a 2-core machine: jieba is most of the cost. They leave two
     # segments, which the array scoring reads as cheaply as one; small builds skip the fork.
+    # The forked processes inherit the raised block-cache limit; this one gets its own back.
     procs = PROCESSES if len(records) >= PARALLEL_FROM else 1
-    writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
-    try:
-        for record in records:
-            writer.add_document(**document(record))
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit(optimize=True)
+    with analysis.build_caches(BUILD_CACHE):
+        writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1, codec=_build_codec())
+        try:
+            for record in records:
+                writer.add_document(**document(record))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
     ix.close()
+
+
+def _hot_terms(target: Path) -> list[tuple[str, int]]:
+    """The commonest terms with their postings, for searchers to read first when they open
+    this index (index/scoring.py `PostingArrays.warm`): listed once here, not at every open."""
+    ix = whoosh_index.open_dir(str(target))
+    with ix.reader() as reader:
+        leaves = [(leaf, offset, None) for leaf, offset in
+                  (reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)])]
+        hot = hot_terms(leaves, TEXT_FIELDS, HOT_POSTINGS * max(reader.doc_count_all(), 1))
+    ix.close()
+    return hot
+
+
+def _build_codec():
+    """whoosh's codec without per-block length statistics: whoosh reads every posting's field
+    length back from disk to keep each block's shortest and longest document (for its own
+    scorers' skipping), a sixth of a build. The array scoring never reads them; field lengths
+    themselves are still stored. Set on an instance, so the index records a plain W3Codec."""
+    codec = default_codec()
+    codec.length_stats = False
+    return codec
 
 
 def _swap(files: IndexFiles, target: Path) -> None:
@@ -160,15 +213,21 @@ def _remove_old_builds(files: IndexFiles, keep: set[str]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def catch_up(store: Store, files: IndexFiles) -> list[str]:
-    """Apply the store's changes since the index's last seq; returns the changed record ids."""
+def catch_up(store: Store, files: IndexFiles, dictionary: tuple | None = None) -> list[str] | None:
+    """Apply the store's changes since the index's last seq; returns the changed record ids, or
+    None when the index was built with another dictionary than `dictionary` (the data dir's
+    unless given): a rebuild must come first, or words would be cut two ways in one index."""
     if store.last_seq() <= files.meta()["seq"]:
         return []
+    dictionary = files.dictionary() if dictionary is None else dictionary
     with files.write_lock():
         meta = files.meta()
+        if meta.get("fingerprint") != fingerprint(dictionary):
+            return None
         changes = store.changes_since(meta["seq"])
         if not changes:
             return []
+        analysis.use_dictionary(dictionary)
         changed = list(dict.fromkeys(record_id for _, record_id in changes))
         writer = files.open().writer(timeout=30.0)
         for record_id in changed:
@@ -182,9 +241,23 @@ def catch_up(store: Store, files: IndexFiles) -> list[str]:
         return changed
 
 
+def build_with(store: Store, files: IndexFiles, dictionary: tuple, wait: bool = True) -> bool:
+    """Make the current index one built with `dictionary`, rebuilding it when it is not.
+    With wait=False, returns False at once when another process is writing (likely rebuilding
+    with the same dictionary): the caller keeps serving the old index and asks again later."""
+    if files.built_with(dictionary):
+        return True
+    with files.write_lock(wait) as locked:
+        if not locked:
+            return False
+        if not files.built_with(dictionary):  # another process may have built it meanwhile
+            _rebuild_locked(store, files, dictionary)
+    return True
+
+
 def ensure_current(store: Store, files: IndexFiles) -> None:
     """Build when missing or built with another schema or dictionary; otherwise catch up."""
-    if not files.exists() or files.meta().get("fingerprint") != fingerprint():
-        rebuild(store, files)
-    else:
-        catch_up(store, files)
+    dictionary = files.dictionary()
+    build_with(store, files, dictionary)
+    analysis.use_dictionary(dictionary)
+    catch_up(store, files, dictionary)

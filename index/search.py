@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index import engine
-from index.analysis import dictionary_words
-from index.scoring import PostingArrays, top
+from index import analysis, engine
+from index.scoring import PostingArrays, SegmentCache, top
 from index.synonyms import Synonyms
 from index.understand import KIND_HINTS, Query, understand
 from index.vocabulary import Vocabulary
@@ -23,11 +22,12 @@ from knowledge.regions import Region, all_place_names, resolve
 from knowledge.store import Store
 
 THRESHOLD = 0.5
-FIELD_BOOSTS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # BM25F: title and tags above body
+FIELD_BOOSTS = engine.TEXT_FIELDS  # BM25F: title and tags above body
 CANDIDATES = 40  # best-scored records the confidence then judges
 NATIONAL_DISCOUNT = 0.75
 MISSING_CONCEPT = 0.8
 UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
+WARM_POSTINGS = 40  # per record: how many postings of the commonest words are read when an index opens cold
 
 
 @dataclass
@@ -50,21 +50,37 @@ class Searcher:
 
     def __init__(self, store: Store, data_dir: Path | str, threshold: float = THRESHOLD):
         self.store, self.files, self.threshold = store, engine.IndexFiles(data_dir), threshold
-        self.synonyms = Synonyms.load()
+        self.lexicon = self.files.lexicon  # the data dir's dictionary and synonyms (console-editable)
         self._lock = threading.RLock()
-        engine.ensure_current(store, self.files)
+        self._segments = SegmentCache()  # posting arrays per whoosh segment, kept across generations
+        self.generation = 0  # bumped whenever another index generation is opened
+        self._stamp = self.lexicon.stamp()  # taken before reading: a save in between is seen next time
+        self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
+        self.dictionary = self.files.dictionary()
+        engine.build_with(store, self.files, self.dictionary)
+        analysis.use_dictionary(self.dictionary)
+        engine.catch_up(store, self.files, self.dictionary)
         self.records_seq = store.last_seq()
         self.records = {s.record.id: s.record for s in store.list()}
         self._open()
         self.vocabulary = self._vocabulary()
 
     def _open(self) -> None:
-        """Open the current index generation; postings and filters are read from it lazily."""
+        """Open the current index generation; postings and filters are read from it lazily.
+
+        Segments seen before keep their posting arrays (an edit adds one small segment). When
+        most of the index is new to this process (first open, a rebuild), the commonest words'
+        postings are read now: otherwise the first questions with 养老 or 服务 pay for them.
+        """
         self.index = self.files.open()
         self.searcher = self.index.searcher()
-        self.seq = self.files.meta()["seq"]
-        self.postings = PostingArrays(self.searcher.reader(), FIELD_BOOSTS)
+        meta = self.files.meta()
+        self.seq = meta["seq"]
+        self.postings = PostingArrays(self.searcher.reader(), FIELD_BOOSTS, self._segments)
+        if self.postings.unseen_share > 0.5:
+            self.postings.warm(WARM_POSTINGS * self.postings.size, meta.get("hot"))
         self._conditions: dict = {}
+        self.generation += 1
 
     @property
     def unknown_weight(self) -> float:
@@ -78,23 +94,56 @@ class Searcher:
         tags = [t for t in words["tags"] if len(t) >= 2]
         places = sorted({alias for rec in self.records.values() for alias in _place_names(rec.region)})
         covered = {r.code for rec in self.records.values() for r in rec.region.ancestors()}
-        return Vocabulary(set().union(*words.values()) | all_place_names(), dictionary_words() + places + tags + titles,
-                          covered, concepts=dictionary_words())
+        domain = [word for word, _ in self.dictionary]
+        return Vocabulary(set().union(*words.values()) | all_place_names(), domain + places + tags + titles,
+                          covered, concepts=domain)
 
     def refresh(self) -> None:
-        """Catch up with store changes (any process may have made them): only the changed
-        records are reloaded, the index is caught up and its new generation opened."""
+        """Catch up with changes any process may have made: a saved dictionary or synonyms
+        (one stat per file tells), and store edits — only the changed records are reloaded,
+        the index is caught up and its new generation opened."""
         with self._lock:
-            if self.store.last_seq() == self.records_seq:
+            analysis.use_dictionary(self.dictionary)  # another data dir's searcher may have switched jieba
+            if self.lexicon.stamp() != self._stamp:
+                self._lexicon_changed()
+            if self.store.last_seq() != self.records_seq:
+                self._records_changed()
+
+    def _records_changed(self) -> None:
+        changes = self.store.changes_since(self.records_seq)
+        changed = [self._reload(record_id) for record_id in dict.fromkeys(i for _, i in changes)]
+        self.records_seq = changes[-1][0] if changes else self.store.last_seq()
+        self.vocabulary.add([w for r in changed if r for w in engine.record_words(r)],
+                            [r.title for r in changed if r] + [t for r in changed if r for t in r.tags],
+                            [a.code for r in changed if r for a in r.region.ancestors()])
+        if engine.catch_up(self.store, self.files, self.dictionary) is None:
+            self._stamp = (None, self._stamp[1])  # rebuilt elsewhere with another dictionary: switch next time
+            return  # meanwhile the open generation, cut like our questions, keeps serving
+        self._open()
+
+    def _lexicon_changed(self) -> None:
+        """Synonyms are swapped in at once. A new dictionary needs an index cut with it: this
+        process builds it aside and swaps it in, unless another process is already writing —
+        then the old index keeps serving (with the old dictionary) until the next refresh."""
+        stamp = self.lexicon.stamp()
+        if stamp[1] != self._stamp[1]:
+            self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
+        dictionary = self.files.dictionary()
+        if dictionary != self.dictionary or not self.files.built_with(dictionary):
+            if not engine.build_with(self.store, self.files, dictionary, wait=False):
+                self._stamp = (None, stamp[1])
                 return
-            changes = self.store.changes_since(self.records_seq)
-            changed = [self._reload(record_id) for record_id in dict.fromkeys(i for _, i in changes)]
-            self.records_seq = changes[-1][0] if changes else self.store.last_seq()
-            engine.catch_up(self.store, self.files)
-            self._open()
-            self.vocabulary.add([w for r in changed if r for w in engine.record_words(r)],
-                                [r.title for r in changed if r] + [t for r in changed if r for t in r.tags],
-                                [a.code for r in changed if r for a in r.region.ancestors()])
+            self._switch(dictionary)
+        self._stamp = stamp
+
+    def _switch(self, dictionary: tuple) -> None:
+        """Cut questions with `dictionary` and serve the index built with it."""
+        self.dictionary = dictionary
+        analysis.use_dictionary(dictionary)
+        engine.catch_up(self.store, self.files, dictionary)
+        self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())  # a new table: caches see the change
+        self._open()
+        self.vocabulary = self._vocabulary()
 
     def _reload(self, record_id: str) -> Record | None:
         stored = self.store.get(record_id)
@@ -106,8 +155,10 @@ class Searcher:
 
     def rebuild(self) -> int:
         with self._lock:
-            count = engine.rebuild(self.store, self.files)
-            self._open()
+            self._stamp = self.lexicon.stamp()
+            dictionary = self.files.dictionary()
+            count = engine.rebuild(self.store, self.files, dictionary)
+            self._switch(dictionary)
             return count
 
     def records_tagged(self, tags: frozenset[str]) -> list[Record]:
@@ -115,6 +166,7 @@ class Searcher:
         return [record for record in self.records.values() if tags & set(record.tags)]
 
     def understand(self, text: str, region: Region | None = None) -> list[Query]:
+        analysis.use_dictionary(self.dictionary)
         return understand(text, self.vocabulary, region)
 
     def search(self, text: str, kind: str | None = None, region: str | Region | None = None,

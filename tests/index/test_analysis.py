@@ -1,6 +1,12 @@
-import pytest
+import unicodedata
 
-from index.analysis import ChineseAnalyzer, normalize, terms
+import pytest
+import zhconv
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.fields import TEXT
+
+from index.analysis import ChineseAnalyzer, ChineseText, normalize, terms
 from index.engine import make_schema
 
 
@@ -37,3 +43,32 @@ def test_schema_and_query_share_one_analyzer_type():
     kinds = {type(schema[name].analyzer).__name__ for name in ("title", "tags", "body")}
     assert kinds == {"CompositeAnalyzer"}
     assert type(schema["body"].analyzer.items[0]).__name__ == "ChineseTokenizer"
+
+
+# -- the fast paths give exactly what the plain ones give ---------------------------------------
+# Chinese (simplified and traditional), letters, digits, jieba's in-block symbols, punctuation,
+# spaces and line breaks, full-width forms, characters outside jieba's blocks (〇, kana) and
+# beyond the BMP: everything that decides where jieba's blocks and zhconv's matches end.
+ALPHABET = st.sampled_from(list("养老院補貼長者飯堂适老化改造泾源南宁的了吗请问执行长著乾沖陞營運")
+                           + list("abcXYZ019+#&._%-，。、；：？！（）“” \n\r\t") + list("ＡＢ１２〇ゃ𠀀½"))
+TEXTS = st.lists(ALPHABET, max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_terms_are_the_analyzers_tokens(text):
+    assert terms.__wrapped__(text) == tuple(token.text for token in ChineseAnalyzer()(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_normalize_by_runs_equals_converting_the_whole_text(text):
+    assert normalize.__wrapped__(text) == zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn").lower()
+
+
+def test_chinese_text_indexes_what_the_analyzer_pipeline_would():
+    text = "南宁市民政局负责长者饭堂补贴；南宁市民政局负责。請問養老院補貼，适老化改造 abc 100%"
+    for boost in (1.0, 3.0):
+        ours = ChineseText(analyzer=ChineseAnalyzer(), field_boost=boost, phrase=False)
+        plain = TEXT(analyzer=ChineseAnalyzer(), field_boost=boost, phrase=False)
+        assert sorted(ours.index(text)) == sorted(plain.index(text))

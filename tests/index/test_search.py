@@ -84,7 +84,7 @@ def test_crash_mid_rebuild_leaves_the_old_index_serving(fresh_searcher, monkeypa
 
 def test_dictionary_change_triggers_rebuild(fresh_searcher, monkeypatch):
     before = fresh_searcher.files.current.resolve()
-    monkeypatch.setattr(engine, "fingerprint", lambda: "changed")
+    monkeypatch.setattr(engine, "fingerprint", lambda *args: "changed")
     engine.ensure_current(fresh_searcher.store, fresh_searcher.files)
     assert fresh_searcher.files.current.resolve() != before
 

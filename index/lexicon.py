@@ -1,0 +1,163 @@
+"""The domain dictionary and synonym groups of one data dir, editable from the console.
+
+The shipped files (`index/data/dictionary.txt`, `synonyms.txt`) are the defaults. A save writes
+an override to `<data_dir>/lexicon/` (temp file, fsync, rename: a reader sees the old file or
+the new one, never half of it), which from then on is what every process of that data dir
+uses. Readers notice a save by `stamp()` — one `stat` per file — so a searcher can check on
+every search without reading anything. A synonym change takes effect at the next search; a
+dictionary change changes how text is cut into words, so the index is rebuilt (index/engine.py
+compares the dictionary's fingerprint) and swapped in.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from index.analysis import DATA, DEFAULT_FREQ, normalize, parse_dictionary, read_word_file
+
+DICTIONARY, SYNONYMS = "dictionary.txt", "synonyms.txt"
+MAX_WORD = 20  # characters; longer "words" are sentences
+_WORD = re.compile(r"^[\u4E00-\u9FD5a-z0-9+#&._%\-]+$")  # what jieba can keep as one word
+_FREQ, _TAG = re.compile(r"^[1-9][0-9]{0,8}$"), re.compile(r"^[a-z]{1,4}$")
+HEADERS = {
+    DICTIONARY: "# 养老领域词典（控制台编辑）：每行一个词，可选词频与词性。改动后索引会自动重建。\n",
+    SYNONYMS: "# 同义词（控制台编辑）：每行一组，组内用空格分隔。改动在下一次检索时生效。\n",
+}
+
+
+class Lexicon:
+    def __init__(self, data_dir: Path | str):
+        self.dir = Path(data_dir) / "lexicon"
+
+    def path(self, name: str) -> Path:
+        """The file in force: the data dir's override when there is one, else the shipped one."""
+        override = self.dir / name
+        return override if override.exists() else DATA / name
+
+    def stamp(self) -> tuple:
+        """Changes whenever either override is saved, added or removed (inode, mtime, size)."""
+        return tuple(_stat(self.dir / name) for name in (DICTIONARY, SYNONYMS))
+
+    # -- reading ------------------------------------------------------------------------
+    def dictionary_entries(self) -> tuple[tuple[str, int], ...]:
+        """(word, frequency) in file order, as jieba gets them."""
+        return parse_dictionary(read_word_file(self.path(DICTIONARY)))
+
+    def dictionary(self) -> list[str]:
+        return [word for word, _ in self.dictionary_entries()]
+
+    def synonym_groups(self) -> list[list[str]]:
+        return [line.split() for line in read_word_file(self.path(SYNONYMS))]
+
+    def split_words(self) -> list[str]:
+        """Synonyms the analyzer cuts into several words: a question never holds them as one
+        term, so they only work once they are in the dictionary too (for the console to say)."""
+        from index.analysis import terms, use_dictionary
+
+        use_dictionary(self.dictionary_entries())
+        return [word for group in self.synonym_groups() for word in group if normalize(word) not in terms(word)]
+
+    # -- writing ------------------------------------------------------------------------
+    def save_dictionary(self, words: list[str]) -> None:
+        """Replace the dictionary. Each item is a word, or `word frequency [tag]` as in jieba's
+        user dictionaries; a word already in the dictionary keeps its frequency and tag."""
+        known = {line.split()[0]: line for line in read_word_file(self.path(DICTIONARY))}
+        lines: dict[str, str] = {}
+        for number, item in enumerate(words, 1):
+            line = _dictionary_line(item, number, known)
+            lines.setdefault(line.split()[0], line)  # a word twice: the first one counts
+        with self._locked():
+            self._write(DICTIONARY, list(lines.values()))
+
+    def save_synonym_groups(self, groups: list[list[str]]) -> None:
+        with self._locked():
+            self._write(SYNONYMS, [" ".join(group) for group in check_groups(groups)])
+
+    def add_synonym(self, word: str, to_word: str) -> None:
+        """Add `word` to the group holding `to_word`, or make the two a new group."""
+        new, target = _check_word(word, "word"), _check_word(to_word, "to_word")
+        if new == target:
+            raise ValueError(f"“{word}”和“{to_word}”是同一个词 / a word cannot be its own synonym")
+        with self._locked():
+            groups = [[normalize(w) for w in group] for group in self.synonym_groups()]
+            holding = next((group for group in groups if target in group), None)
+            if holding is None:
+                groups.append([target, new])
+            elif new not in holding:
+                holding.append(new)
+            self._write(SYNONYMS, [" ".join(group) for group in check_groups(groups)])
+
+    def _write(self, name: str, lines: list[str]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / f".{name}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(HEADERS[name] + "".join(line + "\n" for line in lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.dir / name)
+
+    @contextmanager
+    def _locked(self):
+        """One writer at a time across processes (two console users adding synonyms at once)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / "write.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def check_groups(groups: list[list[str]]) -> list[list[str]]:
+    """Normalised groups, or ValueError: empty words, spaces, a group of one, a word in two groups."""
+    seen: dict[str, int] = {}
+    checked = []
+    for number, group in enumerate(groups, 1):
+        if isinstance(group, str):
+            raise ValueError(f"第{number}组应是词的列表 / group {number} must be a list of words")
+        words = list(dict.fromkeys(_check_word(word, f"group {number}") for word in group))
+        if len(words) < 2:
+            raise ValueError(f"第{number}组至少要两个不同的词 / group {number} needs two different words")
+        for word in words:
+            if word in seen:
+                raise ValueError(f"“{word}”同时在第{seen[word]}组和第{number}组 / "
+                                 f"“{word}” is in groups {seen[word]} and {number}")
+            seen[word] = number
+        checked.append(words)
+    return checked
+
+
+def _check_word(word: str, where: str) -> str:
+    """The word normalised as the index holds text (simplified, half-width, lower case)."""
+    if not isinstance(word, str) or not word.strip():
+        raise ValueError(f"词不能为空（{where}） / empty word ({where})")
+    word = normalize(word.strip())
+    if re.search(r"\s", word):
+        raise ValueError(f"“{word}”：词里不能有空格 / a word cannot contain spaces ({where})")
+    if len(word) > MAX_WORD:
+        raise ValueError(f"“{word}”太长（最多{MAX_WORD}个字） / longer than {MAX_WORD} characters ({where})")
+    if not _WORD.match(word):
+        raise ValueError(f"“{word}”：只能含汉字、字母和数字 / only Chinese characters, letters and digits ({where})")
+    return word
+
+
+def _dictionary_line(item: str, number: int, known: dict[str, str]) -> str:
+    parts = item.split() if isinstance(item, str) else []
+    if len(parts) > 1 and not (len(parts) <= 3 and _FREQ.match(parts[1]) and (len(parts) == 2 or _TAG.match(parts[2]))):
+        raise ValueError(f"“{item.strip()}”：词里不能有空格（第{number}个） / a word cannot contain spaces (entry {number}); "
+                         "write `词 词频 词性` for a frequency")
+    word = _check_word(parts[0] if parts else "", f"entry {number}")
+    if len(parts) > 1:
+        return " ".join([word] + parts[1:])
+    return known.get(word, f"{word} {DEFAULT_FREQ}")
+
+
+def _stat(path: Path) -> tuple | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns, status.st_size
