@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from advisor import compose, intents
+from advisor.answer_cache import DEFAULT_SIZE, AnswerCache
 from advisor.reply import Reply
 from advisor.session import Session
 from index.search import Hit, Result, Searcher
@@ -45,14 +46,15 @@ def progress(cases: list[Case]) -> Reply:
 
 
 class Answers:
-    def __init__(self, searcher: Searcher):
+    def __init__(self, searcher: Searcher, cache_size: int = DEFAULT_SIZE):
         self.searcher = searcher
+        self.cache = AnswerCache(cache_size)  # repeated questions skip the search, not the session
 
     def search(self, text: str, session: Session, said: str | None = None) -> Reply:
         """Answer `text`; `said` is what the person typed when `text` was rebuilt from the last
         question (那深圳呢), so only their own words can set where they live."""
         default = from_code(session.region) if session.region else None
-        results = self.searcher.search(text, region=default, limit=SEARCH_LIMIT)
+        results = self.cache.search(self.searcher, text, default, SEARCH_LIMIT)
         session.last_question = text
         session.forget_answer()
         region = next((r.query.region for r in results if r.query.region), None)
@@ -129,7 +131,7 @@ class Answers:
         """A message that is only a place (泾源, 南宁市青秀区): an answer to "在哪里？"."""
         if len(text) > 12:
             return None  # a question, not a bare place: spare the second analysis
-        queries = self.searcher.understand(text)
+        queries = self.cache.understand(self.searcher, text)
         if len(queries) == 1 and queries[0].places and not queries[0].terms:
             return queries[0].places[0]
         return None
@@ -166,11 +168,11 @@ class Answers:
 
     def _new_topic(self, text: str) -> bool:
         rest = APPLY_WORDS.sub("", text)
-        return bool(rest) and any(q.terms for q in self.searcher.understand(rest))
+        return bool(rest) and any(q.terms for q in self.cache.understand(self.searcher, rest))
 
     def _moved(self, question: str, place: str) -> str:
         """The last question about another place: 广州有几家基地 + 惠州 → 惠州有几家基地."""
-        query = self.searcher.understand(question)[0]
+        query = self.cache.understand(self.searcher, question)[0]
         for old in sorted(query.places, key=len, reverse=True):
             question = question.replace(old, "")
         return place + question

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from advisor import answers, intents, referral, safety, slots
+from advisor.answer_cache import DEFAULT_SIZE as DEFAULT_CACHE
 from advisor.compose import PAGE_CHARS, paginate
 from advisor.reply import Message, Reply
 from advisor.session import DEFAULT_TTL, Session, SessionStore
@@ -24,22 +26,28 @@ from knowledge.store import Store
 PROGRESS = re.compile(r"查进度|进度|办得怎么样|处理到哪")
 MAX_CHARS = 2000  # longer messages are cut: nobody types more, and analysis cost grows with length
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not UTF-8)
+# Pure functions of the message text that every turn asks; elders send the same messages again
+# and again, so each process remembers them (frozen results, no knowledge involved).
+detect_intent = lru_cache(maxsize=4096)(intents.detect)
+is_traditional = lru_cache(maxsize=4096)(intents.is_traditional)
+extract_slots = lru_cache(maxsize=4096)(slots.extract)
 SAFETY = {"emergency": lambda d, a: safety.emergency(d.kind), "medical": lambda d, a: safety.medical(),
           "abuse": lambda d, a: safety.abuse(), "fraud": lambda d, a: safety.fraud(a.anti_fraud_records())}
 
 
 class Advisor:
-    def __init__(self, store: Store, searcher: Searcher, ttl: int = DEFAULT_TTL, clock=time.time):
+    def __init__(self, store: Store, searcher: Searcher, ttl: int = DEFAULT_TTL, clock=time.time,
+                 cache_size: int = DEFAULT_CACHE):
         self.store, self.searcher = store, searcher
         self.sessions = SessionStore(store, ttl, clock)
         self.cases = CaseBook(store)
         self.log = MessageLog(store)
-        self.answers = answers.Answers(searcher)
+        self.answers = answers.Answers(searcher, cache_size)
 
     @classmethod
-    def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL) -> "Advisor":
+    def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL, cache_size: int = DEFAULT_CACHE) -> "Advisor":
         store = Store.in_dir(data_dir)
-        return cls(store, Searcher(store, data_dir), ttl)
+        return cls(store, Searcher(store, data_dir), ttl, cache_size=cache_size)
 
     def handle(self, message: Message) -> Reply:
         text = clean(message.text)
@@ -47,7 +55,7 @@ class Advisor:
         if message.region:
             session.region = message.region
         if text:
-            session.traditional = intents.is_traditional(text)
+            session.traditional = is_traditional(text)
             remember_slots(session, text)
         reply = self._paged(self._respond(text, session, message), session)
         if session.traditional:
@@ -62,7 +70,7 @@ class Advisor:
             return Reply("", "human", handoff=True)  # a console advisor is answering this person
         if not text:
             return answers.smalltalk("greeting")
-        detected = intents.detect(text)
+        detected = detect_intent(text)
         if detected and detected.intent in SAFETY:
             session.pending = {}
             return SAFETY[detected.intent](detected, self)
@@ -125,7 +133,7 @@ class Advisor:
         return Reply("不客气！还有问题随时问我。", "feedback")
 
     def _region_in(self, text: str) -> Region | None:
-        queries = self.searcher.understand(text)
+        queries = self.answers.cache.understand(self.searcher, text)
         return next((q.region for q in queries if q.region), None)
 
     def anti_fraud_records(self):
@@ -147,7 +155,7 @@ class Advisor:
 
 def remember_slots(session: Session, text: str) -> None:
     """Age, conditions, income and needs once said stay known for the rest of the session."""
-    found = slots.extract(text)
+    found = extract_slots(text)
     if found.age:
         session.slots["age"] = found.age
     for name in ("conditions", "income", "needs"):

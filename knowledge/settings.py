@@ -35,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
     Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),
     Setting("ADVISOR_SESSION_TTL", 1800, "Seconds a conversation's remembered region and last answer stay valid.", _positive_int),
+    Setting("ADVISOR_ANSWER_CACHE", 1000, "Search results each worker keeps for repeated questions (LRU; any knowledge edit empties it); 0 turns it off.", int),
     Setting("ADVISOR_RATE_LIMIT", 20, "Messages per user per minute; beyond it the user gets a polite \"please wait\" reply.", _positive_int),
     Setting("WECHAT_REPLY_DEADLINE", 4.0, "Seconds a WeChat/WeCom callback waits for the answer before replying \"success\" and sending it through the send API.", float),
     Setting("WECHAT_TOKEN", "", "WeChat Official Account token; unset disables /webhooks/wechat.", secret=True),

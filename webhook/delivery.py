@@ -11,6 +11,10 @@ three times, on whichever worker gunicorn picks. So:
   reply, sends it through the customer-service API instead. The ledger's transactions make
   "reply passively" and "hand over" exclusive, so an answer goes out exactly one way.
 
+A worker that dies after claiming would leave its message unanswered for good; the ledger
+lets the next request for it (a WeChat retry) take the claim over when the claimer's process is
+gone or its claim is stale, and drops the reply of a claim that was taken over (Ledger.claim).
+
 A reply longer than one message is split: the passive reply carries the first part and the
 rest follow through the API (sent by the request that claimed the message, never by a retry).
 """
@@ -53,11 +57,13 @@ class Outcome:
 def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
     """The reply to give now for `job`, running the advisor only if no other request did."""
     until = time.monotonic() + deadline
-    claimed = runtime.ledger.claim(job.key, job.message.channel, job.message.user_id)
+    claimed = _claim(runtime, job)
+    if not claimed:
+        waited = runtime.ledger.wait(job.key, until)
+        if waited is not None and waited.parts is None:  # still unanswered: did its claimer die?
+            claimed = _claim(runtime, job)
     if claimed:
-        wait([runtime.submit(_run, runtime, job)], timeout=max(0.0, until - time.monotonic()))
-    else:
-        runtime.ledger.wait(job.key, until)
+        wait([runtime.submit(_run, runtime, job, claimed)], timeout=max(0.0, until - time.monotonic()))
     delivery = runtime.ledger.settle(job.key)
     if delivery is None or delivery.status != "answered":  # None: pruned long ago, answered then
         return Outcome((), delivery.intent if delivery else "", "deferred" if claimed else "repeated")
@@ -67,17 +73,31 @@ def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
     return Outcome(delivery.parts, delivery.intent, fresh if claimed else "repeated")
 
 
-def _run(runtime: Runtime, job: Job) -> None:
+def _claim(runtime: Runtime, job: Job) -> int | None:
+    """Claim the message (see Ledger.claim); a take-over is logged, as it means a worker died."""
+    claimed = runtime.ledger.claim(job.key, job.message.channel, job.message.user_id)
+    if claimed and claimed > 1:
+        logs.event(logging.WARNING, event="reclaim", channel=job.message.channel,
+                   user=logs.user_hash(job.message.user_id), attempt=claimed)
+    return claimed
+
+
+def _run(runtime: Runtime, job: Job, attempt: int) -> None:
     """On the advisor thread: answer, store, and send it ourselves if nobody waits any more.
+    A claim taken over meanwhile (we were presumed dead) drops its reply: the taker answers.
 
     Nobody reads this job's result, so a failure must be logged here or it would vanish."""
     try:
         reply = _reply(runtime, job.message)
         parts = job.split(job.lead + reply.reply if reply.reply else "")
-        if runtime.ledger.answer(job.key, parts, reply.intent) == "async":
+        status = runtime.ledger.answer(job.key, parts, reply.intent, attempt)
+        if status == "async":
             runtime.send_later(_deliver, runtime, job, parts)
+        elif status == "superseded":
+            log.warning("a %s reply was dropped: its message was taken over by a later claim", job.message.channel)
     except Exception:
-        log.exception("answer job for a %s message failed; its ledger row stays pending", job.message.channel)
+        log.exception("answer job for a %s message failed; its ledger row stays unanswered until a retry"
+                      " takes it over", job.message.channel)
 
 
 def _reply(runtime: Runtime, message: Message) -> Reply:

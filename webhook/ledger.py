@@ -9,10 +9,23 @@ API; the ledger records whether that delivery worked and keeps the answer when i
 
 States: pending (claimed, advisor running) → answered (reply stored, given passively)
         pending → async (handed over) → sent | failed (reply stored, delivery outcome known)
+        pending | async without a reply, claimer dead or stale → pending again (taken over)
+
+A claim can outlive its claimer: a worker killed (OOM, restart, a crash) after claiming leaves
+a row that is pending, or async with no reply, and nobody left to answer it, while WeChat's
+retries (about 5, 10 and 15 s after the message) would wait on it and finally reply "success"
+to nobody's answer. So an unanswered row is *taken over* by the next request for its key when
+its claimer process is gone (same host: SQLite WAL cannot be shared across machines, so a pid
+check is reliable) or when the claim is older than STALE_SECONDS (a live claimer that neither
+answered nor gave up: its job failed or hangs). Each claim has a number; a reply stored by an
+earlier claim that was taken over is dropped ("superseded"), so the message is still answered
+exactly once. `undelivered()` lists what the console must look at: replies that failed or never
+went out, and messages nobody answered.
 """
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -22,11 +35,18 @@ from typing import Callable
 from webhook.db import SharedDb
 
 KEEP_SECONDS = 2 * 86400  # delivered rows older than this are pruned; failed ones are kept
+STALE_SECONDS = 15.0  # WeChat's retries span ~15 s: a live claimer silent this long is stuck
 SCHEMA = """CREATE TABLE IF NOT EXISTS deliveries (
     key TEXT PRIMARY KEY, channel TEXT NOT NULL, user_id TEXT NOT NULL,
     status TEXT NOT NULL, parts TEXT, intent TEXT NOT NULL DEFAULT '',
     outcome TEXT NOT NULL DEFAULT '', created_at REAL NOT NULL, updated_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at);"""
+CLAIM_COLUMNS = {  # added in place to files written before claims could be taken over
+    "owner": "INTEGER NOT NULL DEFAULT 0",  # pid of the claiming process
+    "attempt": "INTEGER NOT NULL DEFAULT 1",  # 1 for the first claim, +1 per take-over
+    "claimed_at": "REAL NOT NULL DEFAULT 0"}
+UNANSWERED = "parts IS NULL AND status IN ('pending', 'async')"
+COLUMNS = "key, channel, user_id, status, parts, intent, outcome, attempt, created_at, updated_at"
 
 
 @dataclass(frozen=True)
@@ -38,43 +58,71 @@ class Delivery:
     parts: tuple[str, ...] | None  # the reply, split to the channel's limit; None while pending
     intent: str
     outcome: str  # how the async delivery went, for the console and the logs
+    attempt: int = 1  # which claim the row belongs to (2+: taken over from a dead or stuck one)
+    created_at: float = 0.0
+    updated_at: float = 0.0
 
 
 class Ledger:
     """Deliveries in one SQLite file (see webhook.db); build one per process."""
 
-    def __init__(self, db_path: str | Path, clock: Callable[[], float] = time.time):
+    def __init__(self, db_path: str | Path, clock: Callable[[], float] = time.time,
+                 alive: Callable[[int], bool] | None = None):
         self.db = SharedDb(db_path, SCHEMA)
         self.clock = clock
+        self.alive = alive or pid_alive
+        add_claim_columns(self.db)
 
     def close(self) -> None:
         self.db.close()
 
-    def claim(self, key: str, channel: str, user_id: str) -> bool:
-        """True for exactly one caller per key, in any process: that caller runs the advisor."""
-        now = self.clock()
+    def claim(self, key: str, channel: str, user_id: str) -> int | None:
+        """The claim number for exactly one caller per key, in any process — that caller runs the
+        advisor — else None. An unanswered row whose claimer died or is stuck is taken over."""
+        now, pid = self.clock(), os.getpid()
         with self.db.transaction() as db:
-            claimed = db.execute(
-                "INSERT OR IGNORE INTO deliveries (key, channel, user_id, status, created_at, updated_at)"
-                " VALUES (?, ?, ?, 'pending', ?, ?)", (key, channel, user_id, now, now)).rowcount == 1
-            if claimed:
+            if db.execute("INSERT OR IGNORE INTO deliveries (key, channel, user_id, status, created_at, updated_at,"
+                          " owner, attempt, claimed_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?)",
+                          (key, channel, user_id, now, now, pid, now)).rowcount == 1:
                 db.execute("DELETE FROM deliveries WHERE created_at < ? AND status IN ('answered', 'sent')",
                            (now - KEEP_SECONDS,))
-        return claimed
+                return 1
+            return self._take_over(db, key, now, pid)
 
-    def answer(self, key: str, parts: list[str], intent: str) -> str:
+    def _take_over(self, db: sqlite3.Connection, key: str, now: float, pid: int) -> int | None:
+        """Inside claim's transaction (BEGIN IMMEDIATE: one process at a time decides)."""
+        row = db.execute(f"SELECT owner, attempt, claimed_at FROM deliveries WHERE key = ? AND {UNANSWERED}",
+                         (key,)).fetchone()
+        if row is None:
+            return None
+        owner, attempt, claimed_at = row
+        if self.alive(owner) and now - claimed_at < STALE_SECONDS:
+            return None
+        db.execute("UPDATE deliveries SET status = 'pending', owner = ?, attempt = ?, claimed_at = ?,"
+                   " updated_at = ?, outcome = ? WHERE key = ?",
+                   (pid, attempt + 1, now, now, f"taken over from claim {attempt}", key))
+        return attempt + 1
+
+    def answer(self, key: str, parts: list[str], intent: str, attempt: int | None = None) -> str:
         """Store the reply; returns the status after it: 'async' means nobody is waiting for it
-        any more and the caller must deliver it through the send API."""
+        any more and the caller must deliver it through the send API; 'superseded' means a later
+        claim took the message over, so this reply is dropped (that claim answers instead)."""
         with self.db.transaction() as db:
-            status = self._status(db, key)
-            new = "answered" if status == "pending" else status
+            row = db.execute("SELECT status, attempt FROM deliveries WHERE key = ?", (key,)).fetchone()
+            if row is None or (attempt is not None and row[1] != attempt):
+                return "superseded"
+            new = "answered" if row[0] == "pending" else row[0]
             db.execute("UPDATE deliveries SET parts = ?, intent = ?, status = ?, updated_at = ? WHERE key = ?",
                        (json.dumps(parts, ensure_ascii=False), intent, new, self.clock(), key))
         return new
 
     def settle(self, key: str) -> Delivery | None:
         """The waiting is over: a stored reply is returned as it is; a reply still pending is
-        handed over (→ async) in the same transaction, so exactly one of the two happens."""
+        handed over (→ async) in the same transaction, so exactly one of the two happens.
+        The usual case, already answered, is only read: no write lock for the other worker to wait on."""
+        delivery = self.get(key)
+        if delivery is None or delivery.status != "pending":
+            return delivery  # nothing turns a settled row back to pending but a take-over, which answers itself
         with self.db.transaction() as db:
             if self._status(db, key) == "pending":
                 db.execute("UPDATE deliveries SET status = 'async', updated_at = ? WHERE key = ?",
@@ -89,6 +137,18 @@ class Ledger:
 
     def get(self, key: str) -> Delivery | None:
         return self._read(self.db.connection(), key)
+
+    def undelivered(self, limit: int = 100) -> list[Delivery]:
+        """For the console, newest first: replies the send API did not deliver (failed), replies
+        handed over whose delivery never reported back (async with parts, the sender died), and
+        messages nobody answered (pending or async without a reply, claim older than
+        STALE_SECONDS: the claimer died and no retry came to take over)."""
+        old = self.clock() - STALE_SECONDS
+        rows = self.db.connection().execute(
+            f"SELECT {COLUMNS} FROM deliveries WHERE status = 'failed'"
+            " OR (status = 'async' AND parts IS NOT NULL AND updated_at <= ?)"
+            f" OR ({UNANSWERED} AND claimed_at <= ?) ORDER BY created_at DESC LIMIT ?", (old, old, limit))
+        return [_delivery(row) for row in rows]
 
     def wait(self, key: str, until: float, poll: float = 0.05) -> Delivery | None:
         """Poll until the delivery leaves 'pending' or the monotonic clock passes `until`."""
@@ -105,9 +165,34 @@ class Ledger:
 
     @staticmethod
     def _read(db: sqlite3.Connection, key: str) -> Delivery | None:
-        row = db.execute("SELECT key, channel, user_id, status, parts, intent, outcome FROM deliveries"
-                         " WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        parts = tuple(json.loads(row[4])) if row[4] is not None else None
-        return Delivery(row[0], row[1], row[2], row[3], parts, row[5], row[6])
+        row = db.execute(f"SELECT {COLUMNS} FROM deliveries WHERE key = ?", (key,)).fetchone()
+        return _delivery(row) if row else None
+
+
+def _delivery(row: tuple) -> Delivery:
+    parts = tuple(json.loads(row[4])) if row[4] is not None else None
+    return Delivery(*row[:4], parts, *row[5:])
+
+
+def add_claim_columns(db: SharedDb) -> None:
+    """Bring a file from before take-overs up to date; in a transaction, so two workers
+    starting at once do not both add a column."""
+    with db.transaction() as conn:
+        have = {row[1] for row in conn.execute("PRAGMA table_info(deliveries)")}
+        for name, spec in CLAIM_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE deliveries ADD COLUMN {name} {spec}")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (0: unknown owner, a pre-upgrade
+    row — treated as alive, so only the age rule applies)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

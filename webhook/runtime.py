@@ -101,7 +101,8 @@ class Runtime:
     def _advisor(self) -> Advisor:
         process = self.process
         if process.advisor is None:
-            process.advisor = Advisor.open(self.data_dir, int(self.config["ADVISOR_SESSION_TTL"]))
+            process.advisor = Advisor.open(self.data_dir, int(self.config["ADVISOR_SESSION_TTL"]),
+                                           cache_size=int(self.config["ADVISOR_ANSWER_CACHE"]))
         return process.advisor
 
     def wechat_api(self) -> WeChatApi | None:
