@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Callable
 
 from knowledge.store import Store
@@ -45,6 +46,10 @@ class Session:
         return cls(user_id=user_id, paused_by=paused_by or "", **known)
 
 
+def _utc_now(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+
+
 class SessionStore:
     def __init__(self, store: Store, ttl: int = DEFAULT_TTL, clock: Callable[[], float] = time.time):
         self.store, self.db, self.ttl, self.clock = store, store.db, ttl, clock
@@ -67,6 +72,33 @@ class SessionStore:
                 "ON CONFLICT(user_id) DO UPDATE SET channel = excluded.channel, state = excluded.state, "
                 "updated_at = excluded.updated_at",
                 [session.user_id, channel, session.to_json(), self.clock()])
+
+    def pause(self, user_id: str, by: str, channel: str) -> None:
+        """A console advisor takes the conversation over: the bot stays silent for this user.
+
+        The person may not have a session row yet (a handoff case from an expired session, or a
+        takeover before the first question): one is created with an empty state. An existing
+        row keeps its state and its `updated_at`, so a takeover does not extend the TTL.
+        """
+        if not by.strip():
+            raise ValueError("a takeover needs the advisor's name")
+        with self.store.transaction():
+            self.db.execute(
+                "INSERT INTO sessions (user_id, channel, state, updated_at, paused_by, paused_at) "
+                "VALUES (?, ?, '{}', ?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET paused_by = excluded.paused_by, paused_at = excluded.paused_at",
+                [user_id, channel, self.clock(), by.strip(), _utc_now(self.clock())])
+
+    def resume(self, user_id: str) -> bool:
+        """Hand the conversation back to the bot; False when it was not taken over."""
+        with self.store.transaction():
+            return self.db.execute("UPDATE sessions SET paused_by = '', paused_at = '' WHERE user_id = ? AND paused_by != ''",
+                                   [user_id]).rowcount > 0
+
+    def paused_by(self, user_id: str) -> str:
+        """Who took this conversation over, '' while the bot answers."""
+        row = self.db.execute("SELECT paused_by FROM sessions WHERE user_id = ?", [user_id]).fetchone()
+        return (row[0] or "") if row else ""
 
     def end(self, user_id: str) -> None:
         """Forget a user's conversation (WeChat unsubscribe)."""

@@ -20,8 +20,10 @@ FEEDBACK = ("", "helpful", "unhelpful")
 # Intents whose replies are never meant to come from the knowledge base — small talk, 有用/没用,
 # the referral and handoff dialogues (a case follows them up), safety replies — so they are not
 # gaps in the knowledge and the unanswered list leaves them out. not_found and out_of_scope stay in.
+# 'human' is the bot's silence while a console advisor has taken the conversation over: the
+# advisor answers those questions, so they are no gap either.
 NOT_QUESTIONS = ("smalltalk", "greeting", "thanks", "capabilities", "feedback", "refer", "handoff",
-                 "emergency", "fraud", "abuse", "self_harm")
+                 "emergency", "fraud", "abuse", "self_harm", "human")
 
 
 @dataclass(frozen=True)
@@ -153,10 +155,15 @@ class MessageLog:
         return _message(rows[0]) if rows else None
 
     def conversations(self, limit: int = 50) -> list[Conversation]:
-        """One line per person, the most recently active first, with who took it over if anyone."""
+        """One line per person, the most recently active first, with who took it over if anyone.
+
+        The bot's empty replies while an advisor has the conversation are left out: the last
+        line shown is then what the person wrote, which is what the advisor needs to see.
+        """
         rows = self.db.execute(
             "SELECT m.user_id, m.channel, m.text, m.at, c.n, s.paused_by FROM "
-            "(SELECT user_id, max(id) AS last_id, count(*) AS n FROM messages GROUP BY user_id) c "
+            "(SELECT user_id, max(id) AS last_id, count(*) AS n FROM messages "
+            "WHERE NOT (direction = 'out' AND text = '') GROUP BY user_id) c "
             "JOIN messages m ON m.id = c.last_id LEFT JOIN sessions s ON s.user_id = c.user_id "
             "ORDER BY c.last_id DESC LIMIT ?", [limit]).fetchall()
         return [Conversation(user, channel or "", text, at, count, paused or "")

@@ -27,8 +27,17 @@ def register(app: Flask) -> None:
     app.register_error_handler(Exception, _internal_error)
 
 
+# Endpoints that take file uploads → the setting holding their own (larger) limit. It is set
+# on the request here, before anything reads the body (the console's CSRF check reads the form).
+UPLOAD_LIMITS = {"console.imports.upload": "ADVISOR_IMPORT_MAX_BYTES"}
+FORM_OVERHEAD = 64 * 1024  # multipart headers and the form's other fields
+
+
 def _check_length() -> None:
     limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.endpoint in UPLOAD_LIMITS:
+        limit = int(current_app.config[UPLOAD_LIMITS[request.endpoint]]) + FORM_OVERHEAD
+        request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
 

@@ -49,7 +49,7 @@ def console_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def console_dir(console_template, tmp_path) -> Path:
     path = tmp_path / "data"
-    shutil.copytree(console_template, path)
+    shutil.copytree(console_template, path, symlinks=True)  # index/current stays a symlink (rebuilds swap it)
     return path
 
 

@@ -1,11 +1,160 @@
-"""对话 (placeholder until this area is built)."""
+"""对话: the live list of conversations, per-person transcripts, and taking a conversation over.
+
+While an advisor has taken a conversation over (sessions.paused_by), the bot stays silent for
+that person and the advisor's replies go out through the person's own channel (outbox). Open
+handoff tickets (转人工, RG-…) come first on the list: someone is waiting for a person.
+
+Phone and ID numbers are masked on every page; "显示号码" is a POST that is audited and shows
+the unmasked transcript in that one response only (never cached, never in a redirect).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime
 
-bp = Blueprint("conversations", __name__, url_prefix="/conversations" or None)
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+
+from advisor.session import SessionStore
+from knowledge.cases import CHINA_TZ, KIND_LABELS, STATUS_LABELS, Case, CaseBook
+from knowledge.conversations import Message, MessageLog
+from knowledge.privacy import mask
+from webhook.console import context
+from webhook.console.outbox import HUMAN_INTENT, send_to_user
+
+bp = Blueprint("conversations", __name__, url_prefix="/conversations")
+
+REFRESH_SECONDS = 10
+LIST_LIMIT = 100
+TRANSCRIPT_LIMIT = 300
+MAX_REPLY_CHARS = 1000
+RESUME_NOTICE = "顾问已结束对话，智能助手继续为您服务。"
+CHANNEL_LABELS = {"wechat": "微信公众号", "wecom": "企业微信", "api": "网页/接口"}
+INTENT_LABELS = {
+    "consult": "咨询", "refer": "转介", "apply": "办理", "handoff": "转人工", "emergency": "紧急",
+    "fraud": "防诈骗", "abuse": "求助", "self_harm": "危机", "smalltalk": "闲聊", "greeting": "问候",
+    "thanks": "致谢", "capabilities": "功能", "feedback": "反馈", "out_of_scope": "超出范围",
+    "not_found": "未找到", "clarify": "追问", "progress": "进度", "human": "顾问", "rate_limited": "限流"}
+
+
+def beijing(at: str, fmt: str = "%m-%d %H:%M") -> str:
+    """A stored ISO UTC stamp in Beijing time, the advisors' clock; unparseable stays as it is."""
+    try:
+        return datetime.fromisoformat(at).astimezone(CHINA_TZ).strftime(fmt)
+    except (TypeError, ValueError):
+        return at or ""
+
+
+def _helpers() -> dict:
+    return {"beijing": beijing, "mask": mask, "channel_labels": CHANNEL_LABELS,
+            "intent_labels": INTENT_LABELS, "kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
+            "refresh_seconds": REFRESH_SECONDS}
+
+
+def open_handoffs() -> list[Case]:
+    """Open 转人工 tickets, oldest first: whoever has waited longest is served first."""
+    return [case for case in CaseBook(context.store()).list(kind="handoff") if case.is_open][::-1]
 
 
 @bp.get("/")
 def index():
-    return render_template("console/placeholder.html", title="对话")
+    handoffs = open_handoffs()
+    conversations = MessageLog(context.store()).conversations(LIST_LIMIT)
+    sessions = SessionStore(context.store())
+    return render_template("console/conversations.html", conversations=conversations, handoffs=handoffs,
+                           waiting={case.user_id for case in handoffs},
+                           taken={case.user_id: sessions.paused_by(case.user_id) for case in handoffs},
+                           now=datetime.now(CHINA_TZ).strftime("%H:%M:%S"), **_helpers())
+
+
+@bp.get("/<path:user_id>")
+def transcript(user_id: str):
+    return _transcript(user_id, reveal=False)
+
+
+@bp.post("/<path:user_id>/reveal")
+def reveal(user_id: str):
+    """The unmasked transcript, for this one response: audited, and kept out of every cache."""
+    _channel_of(user_id)
+    context.audit("reveal", user_id)
+    response = _transcript(user_id, reveal=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _transcript(user_id: str, reveal: bool):
+    messages = MessageLog(context.store()).transcript(user_id, TRANSCRIPT_LIMIT)
+    if not messages:
+        abort(404, description="没有这个用户的对话记录。")
+    shown = [m for m in messages if m.text or m.direction == "in"]  # the bot's silence while taken over
+    cases = CaseBook(context.store()).list(user_id=user_id)
+    html = render_template("console/conversation.html", user_id=user_id, messages=shown,
+                           channel=messages[-1].channel, paused_by=SessionStore(context.store()).paused_by(user_id),
+                           cases=cases, sources=_source_titles(shown), reveal=reveal, human=HUMAN_INTENT,
+                           max_reply=MAX_REPLY_CHARS, notice=RESUME_NOTICE, **_helpers())
+    return make_response(html)
+
+
+def _source_titles(messages: list[Message]) -> dict[str, str]:
+    """Record id → title for the sources cited in the transcript (a retired record keeps its title)."""
+    titles = {}
+    for record_id in {rid for m in messages for rid in m.sources}:
+        stored = context.store().get(record_id)
+        titles[record_id] = stored.record.title if stored else record_id
+    return titles
+
+
+def _channel_of(user_id: str) -> str:
+    """The channel this person last wrote on; 404 for someone who never wrote."""
+    last = MessageLog(context.store()).transcript(user_id, 1)
+    if not last:
+        abort(404, description="没有这个用户的对话记录。")
+    return last[0].channel
+
+
+def _back(user_id: str, anchor: str = "end"):
+    return redirect(url_for("console.conversations.transcript", user_id=user_id, _anchor=anchor))
+
+
+@bp.post("/<path:user_id>/takeover")
+def takeover(user_id: str):
+    channel = _channel_of(user_id)
+    sessions, me = SessionStore(context.store()), context.user().name
+    holder = sessions.paused_by(user_id)
+    if holder and holder != me:
+        flash(f"这个对话已由 {holder} 接管。请先“交还机器人”，再由您接管。", "warning")
+        return _back(user_id)
+    sessions.pause(user_id, me, channel)
+    context.audit("takeover", user_id, channel=channel)
+    flash("已接管对话：机器人暂停回复这位用户，您在下面输入的回复会发给对方。", "success")
+    return _back(user_id, "reply")
+
+
+@bp.post("/<path:user_id>/reply")
+def reply(user_id: str):
+    channel = _channel_of(user_id)
+    text = request.form.get("text", "").strip()
+    if not SessionStore(context.store()).paused_by(user_id):
+        flash("请先“接管对话”再回复：否则机器人和您会同时回答。", "error")
+    elif not text:
+        flash("回复内容不能为空。", "error")
+    elif len(text) > MAX_REPLY_CHARS:
+        flash(f"回复太长（{len(text)} 字），请控制在 {MAX_REPLY_CHARS} 字以内。", "error")
+    else:
+        delivery = send_to_user(user_id, channel, text)
+        context.audit("conversation_reply", user_id, channel=channel, sent=delivery.sent, chars=len(text))
+        flash(delivery.note, "success" if delivery.sent else "warning")
+    return _back(user_id, "reply")
+
+
+@bp.post("/<path:user_id>/resume")
+def resume(user_id: str):
+    channel = _channel_of(user_id)
+    if not SessionStore(context.store()).resume(user_id):
+        flash("这个对话没有被接管，机器人一直在回复。", "warning")
+        return _back(user_id)
+    notified = request.form.get("notify") == "1"
+    context.audit("resume", user_id, channel=channel, notified=notified)
+    message = "已交还机器人，智能助手继续回复这位用户。"
+    if notified:
+        message += f"告知用户：{send_to_user(user_id, channel, RESUME_NOTICE).note}"
+    flash(message, "success")
+    return _back(user_id)

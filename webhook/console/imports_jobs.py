@@ -1,0 +1,210 @@
+"""Import jobs: an uploaded file is imported on a background thread while the page polls its
+progress.
+
+The table lives in this process, and each job is also mirrored to a small JSON file in the data
+dir, so a progress page polled through another server worker still finds it. One import runs at
+a time per process (they would only queue on the database's write lock otherwise); the import
+itself is one transaction (knowledge.importing), so a failure leaves the store as it was.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from knowledge.audit import AuditLog
+from knowledge.importing import import_paths
+from knowledge.store import Store, now
+
+log = logging.getLogger(__name__)
+JOBS_DIR = "import-jobs"
+UPLOADS_DIR = "import-uploads"
+JOB_ID = re.compile(r"^[0-9a-f]{16}$")
+KEEP_SECONDS = 7 * 24 * 3600
+WRITE_EVERY = 0.3  # seconds between progress mirrors to disk
+STATE_LABELS = {"queued": "排队中", "reading": "正在读取文件", "writing": "正在写入知识库", "done": "已完成",
+                "failed": "失败"}
+
+
+@dataclass
+class Job:
+    id: str
+    user: str
+    files: list[str]
+    kind: str = ""
+    region: str = ""
+    state: str = "queued"
+    done: int = 0
+    total: int = 0
+    summary: dict = field(default_factory=dict)
+    skipped: list[dict] = field(default_factory=list)  # {"file", "line", "reason"}
+    error: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    def public(self) -> dict:
+        """What the progress page polls."""
+        return {"id": self.id, "state": self.state, "label": self.label, "done": self.done, "total": self.total,
+                "finished": self.finished}
+
+
+class Jobs:
+    def __init__(self):
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._one_at_a_time = threading.Lock()
+        self._written: dict[str, float] = {}
+
+    def get(self, data_dir: Path, job_id: str) -> Job | None:
+        if not JOB_ID.match(job_id or ""):
+            return None
+        with self._lock:
+            if job_id in self._jobs:
+                return self._jobs[job_id]
+        try:
+            return Job(**json.loads((Path(data_dir) / JOBS_DIR / f"{job_id}.json").read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def running(self) -> list[Job]:
+        with self._lock:
+            return [job for job in self._jobs.values() if not job.finished]
+
+    def upload_dir(self, data_dir: Path) -> tuple[str, Path]:
+        """A fresh job id and the directory its uploaded files are saved in."""
+        job_id = secrets.token_hex(8)
+        directory = Path(data_dir) / UPLOADS_DIR / job_id
+        directory.mkdir(parents=True)
+        return job_id, directory
+
+    def start(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int,
+              after: Callable[[], None] | None = None) -> None:
+        """Run the import on a daemon thread; `after` runs once it committed (e.g. index refresh)."""
+        _prune(Path(data_dir))
+        with self._lock:
+            self._jobs[job.id] = job
+        self._save(data_dir, job, force=True)
+        thread = threading.Thread(target=self._run, args=(Path(data_dir), job, paths, max_bytes, after),
+                                  name=f"import-{job.id}", daemon=True)
+        thread.start()
+
+    def _run(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, after) -> None:
+        with self._one_at_a_time:
+            store = Store.in_dir(data_dir)
+            try:
+                self._import(data_dir, store, job, paths, max_bytes)
+            except Exception as exc:  # nothing was committed: the import is one transaction
+                log.exception("import job %s failed", job.id)
+                job.state, job.error = "failed", f"导入失败，知识库没有任何改动：{exc}"
+            finally:
+                job.finished_at = now()
+                self._save(data_dir, job, force=True)
+                store.close()
+                shutil.rmtree(data_dir / UPLOADS_DIR / job.id, ignore_errors=True)
+        if after is not None and job.state == "done":
+            try:
+                after()
+            except Exception:  # the import is committed; searches catch up by themselves
+                log.exception("after-import hook of job %s failed", job.id)
+
+    def _import(self, data_dir: Path, store: Store, job: Job, paths: list[Path], max_bytes: int) -> None:
+        job.state, job.started_at = "reading", now()
+        self._save(data_dir, job, force=True)
+
+        def progress(done: int, total: int) -> None:
+            job.state, job.done, job.total = "writing", done, total
+            self._save(data_dir, job)
+
+        report = import_paths(store, paths, kind=job.kind or None, region=job.region or None,
+                              actor=f"console:{job.user}", max_bytes=max_bytes, progress=progress)
+        job.summary = {k: v for k, v in report.summary().items() if k != "skipped"}
+        job.skipped = [{"file": p.file, "line": p.line, "reason": p.reason, "plain": plain_reason(p.reason)}
+                       for p in report.skipped]
+        job.done = job.total = report.records
+        job.state = "done"
+        AuditLog(store).record(job.user, "import", "、".join(job.files),
+                               **{k: job.summary[k] for k in ("records", "inserted", "updated", "unchanged",
+                                                              "retired")}, skipped=len(job.skipped))
+
+    def _save(self, data_dir: Path, job: Job, force: bool = False) -> None:
+        """Mirror the job to disk (throttled while it counts records)."""
+        stamp = time.monotonic()
+        if not force and stamp - self._written.get(job.id, 0) < WRITE_EVERY:
+            return
+        self._written[job.id] = stamp
+        directory = Path(data_dir) / JOBS_DIR
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f"{job.id}.json.tmp"
+        tmp.write_text(json.dumps(asdict(job), ensure_ascii=False))
+        os.replace(tmp, directory / f"{job.id}.json")
+
+
+def _prune(data_dir: Path) -> None:
+    """Job files older than a week go: the imports table keeps the lasting record."""
+    cutoff = time.time() - KEEP_SECONDS
+    for path in (data_dir / JOBS_DIR).glob("*.json") if (data_dir / JOBS_DIR).is_dir() else ():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+# The importers explain problems in English (the CLI's language); the console says it in Chinese.
+REASONS = (
+    (r"^no name", "没有名称（名称/name 列是空的）"),
+    (r"^beds '(.*)': not a whole number", "床位「{0}」不是整数"),
+    (r"^phone '(.*)': not a phone number", "电话「{0}」不像电话号码"),
+    (r"^region '(.*)': not a known", "地区「{0}」不是已知的省/市/县/区"),
+    (r"^date '(.*)': expected", "日期「{0}」看不懂，请写成 2024-12-26 或 2024年12月26日"),
+    (r"^kind '(.*)': must be one of", "类别「{0}」不认识，请写 政策/服务/基地/补贴"),
+    (r"^(\d+) more cell", "这一行比表头多出 {0} 个格子（多了逗号？）"),
+    (r"^neither UTF-8 nor GB18030", "文件编码不是 UTF-8 或 GBK，无法读取（请另存为 UTF-8）"),
+    (r"^invalid (\S+) byte", "文件里有不合 {0} 编码的字节，无法读取"),
+    (r"^binary data", "不是文本文件（含二进制数据），文件可能损坏或扩展名不对"),
+    (r"^not a readable PDF", "PDF 文件损坏或无法读取"),
+    (r"^PDF has no text layer", "PDF 里没有文字（可能是扫描件），暂不支持识别图片文字"),
+    (r"^not a readable \.docx", "Word 文件损坏或不是 .docx 格式"),
+    (r"^no title found", "找不到文件标题，这可能不是一份公文"),
+    (r"^invalid JSON: (.*)", "JSON 格式错误：{0}"),
+    (r"^larger than (\d+) bytes", "文件超过 {0} 字节的上限"),
+    (r"^unsupported file type", "不支持这种文件类型"),
+    (r"^title is empty", "标题是空的"),
+    (r"^text is empty", "正文是空的"),
+)
+
+
+def plain_reason(reason: str) -> str:
+    """The reason in Chinese when we know it, else as the importer wrote it."""
+    for pattern, template in REASONS:
+        match = re.match(pattern, reason)
+        if match:
+            return template.format(*match.groups())
+    return reason
+
+
+def safe_name(name: str) -> str:
+    """The uploaded file's own name (it becomes the records' origin and source file), minus any
+    path, control characters and leading dots; Chinese names are kept as they are."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip().lstrip(".")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        return base[:120] or "upload"
+    return f"{stem[:100] or 'upload'}.{suffix[:10].lower()}"
+
+
+JOBS = Jobs()
