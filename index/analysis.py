@@ -50,10 +50,6 @@ def parse_dictionary(lines: list[str]) -> tuple[tuple[str, int], ...]:
     return tuple(entries)
 
 
-def dictionary_words(path: Path = DATA / "dictionary.txt") -> list[str]:
-    return [word for word, _ in parse_dictionary(read_word_file(path))]
-
-
 class _Jieba:
     """jieba's global dictionary with exactly one domain dictionary on top, switchable.
 
@@ -241,11 +237,6 @@ def ChineseAnalyzer():  # noqa: N802 — named like whoosh's analyzers, which ar
     return ChineseTokenizer() | StopFilter(stoplist=stopwords(), minsize=1, renumber=True)
 
 
-@lru_cache(maxsize=1)
-def shared_analyzer():
-    return ChineseAnalyzer()
-
-
 @lru_cache(maxsize=8192)
 def terms(text: str) -> tuple[str, ...]:
     """The analysed terms of a text, in order (duplicates kept): what a query searches for."""
@@ -255,7 +246,9 @@ def terms(text: str) -> tuple[str, ...]:
 class ChineseText(TEXT):
     """A TEXT field that indexes `analyse(text)`'s counts: the postings the analyzer would give
     (frequency, weight = frequency × field boost), without a whoosh Token per word — a third
-    of the build's time went into that pipeline."""
+    of the build's time went into that pipeline. Indexes record this class in their schema:
+    keep it importable here (a renamed class makes old indexes unreadable before the
+    fingerprint check can rebuild them)."""
 
     def index(self, value, **kwargs):
         if not isinstance(value, str):
