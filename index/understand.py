@@ -16,6 +16,7 @@ from index.vocabulary import Vocabulary
 from knowledge.regions import Region, find_mentions, resolve
 
 _SPLIT = re.compile(r"(?<=[？?！!。；;\n])|(?=(?:另外|还有就是|还想问|顺便问|再问一下|再问))")
+_PHONE = re.compile(r"1[3-9]\d{9}|\d{3,4}-?\d{7,8}|\*{4}")  # full or already masked (138****5678)
 _QUESTION = re.compile(r"[？?]|吗|呢|哪|什么|啥|怎么|咋|多少|几|谁|有没有|是否|能否|可以|如何|么")
 KIND_HINTS = {
     "subsidy": re.compile(r"补贴|补助|津贴|资助|奖励|多少钱|给钱|发钱|消费券|花多少|投入|投资"),
@@ -45,7 +46,9 @@ def split_questions(text: str) -> list[str]:
               if c and c.strip(" ，,、\t。？?！!；;\n")]
     parts, context = [], ""
     for number, piece in enumerate(pieces, 1):
-        if _QUESTION.search(piece) or number == len(pieces):
+        if parts and number == len(pieces) and _trailing_remark(piece):
+            context += piece
+        elif _QUESTION.search(piece) or number == len(pieces):
             parts.append(context + piece)
             context = ""
         else:
@@ -53,6 +56,14 @@ def split_questions(text: str) -> list[str]:
     if context and parts:
         parts[-1] += "，" + context.rstrip("，")
     return [p for p in parts if terms(p)] or ([text] if text.strip() else [])
+
+
+def _trailing_remark(piece: str) -> bool:
+    """"…能送餐上门吗？我电话139…" or "…谢谢": said about the question before, not a new one —
+    searched alone, "电话" would find whichever record mentions a phone."""
+    if _QUESTION.search(piece):
+        return False
+    return bool(_PHONE.search(piece)) or len([t for t in terms(piece) if len(t) > 1]) <= 1
 
 
 def _clauses(sentence: str) -> list[str]:

@@ -9,6 +9,11 @@ from index.understand import split_questions
     ("南宁家庭病床能申请吗 泾源县医院有没有安宁疗护", ["南宁家庭病床能申请吗", "泾源县医院有没有安宁疗护"]),
     ("我妈79了，住在南宁，有什么补贴？", ["我妈79了，住在南宁，有什么补贴？"]),
     ("我在南宁。长者饭堂在哪", ["我在南宁，长者饭堂在哪"]),
+    # a trailing remark belongs to the question before it, not a search of its own
+    ("能送餐上门吗？我电话13912345678", ["能送餐上门吗？，我电话13912345678"]),
+    ("能送餐上门吗？我电话139****5678", ["能送餐上门吗？，我电话139****5678"]),
+    ("南宁长者饭堂在哪？谢谢", ["南宁长者饭堂在哪？，谢谢"]),
+    ("南宁有哪些养老院？泾源的高龄津贴", ["南宁有哪些养老院？", "泾源的高龄津贴"]),
 ])
 def test_split_questions(message, parts):
     assert split_questions(message) == parts
