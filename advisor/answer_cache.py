@@ -56,16 +56,18 @@ class AnswerCache:
         """`searcher.search(text, region=region, limit=limit)`, from the cache when this
         generation of the knowledge saw the same question in the same region."""
         key = ("search", normalize(text), region.code if region else "", limit)
+        if self.size > 0:
+            searcher.refresh()  # search catches up first: so must the generation the key belongs to
         return self._remembered(searcher, key, lambda: searcher.search(text, region=region, limit=limit), fresh)
 
     def understand(self, searcher: Searcher, text: str) -> list[Query]:
-        """`searcher.understand(text)`: the follow-up checks ask it of nearly every message."""
+        """`searcher.understand(text)`: the follow-up checks ask it of nearly every message. It
+        does not catch up with edits by itself, so neither does this (same answer, no extra query)."""
         return self._remembered(searcher, ("understand", normalize(text)), lambda: searcher.understand(text), list)
 
     def _remembered(self, searcher: Searcher, key: tuple, compute: Callable[[], list], copy: Callable) -> list:
         if self.size <= 0:
             return compute()
-        searcher.refresh()  # catch up first, so the generation below is the one computed against
         before = generation(searcher)
         cached = self._get(before, key)
         if cached is not None:
