@@ -24,7 +24,7 @@ from advisor import intents
 from advisor.core import SAFETY, Advisor, clean, remember_slots
 from advisor.reply import Message, Reply
 from advisor.session import Session
-from index.search import Hit, Result, Searcher
+from index.search import Hit, Result, Searcher, occurrences
 from index.understand import Query
 from knowledge.records import Record
 from knowledge.regions import Region, from_code, resolve
@@ -224,7 +224,7 @@ def highlight(text: str, words: tuple[str, ...]) -> list[Span]:
 
     Spans hold plain text: the template escapes it, so record content can never inject markup."""
     lowered = text.lower()
-    found = sorted((at, at + len(w)) for w in words if w for at in _occurrences(lowered, w.lower()))
+    found = sorted((at, at + len(w)) for w in words if w for at in occurrences(lowered, w.lower()))
     merged: list[list[int]] = []
     for begin, end in found:
         if merged and begin <= merged[-1][1]:
@@ -238,10 +238,3 @@ def highlight(text: str, words: tuple[str, ...]) -> list[Span]:
     spans.append(Span(text[last:]))
     return [s for s in spans if s.text]
 
-
-def _occurrences(text: str, word: str) -> list[int]:
-    found, at = [], text.find(word)
-    while at >= 0:
-        found.append(at)
-        at = text.find(word, at + 1)
-    return found

@@ -305,7 +305,7 @@ def snippet(text: str, matched: tuple[str, ...], width: int = 60) -> str:
 
 def _merged_spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
     """Every occurrence of the words, overlapping ones merged (老年养护院 ⊃ 养护院)."""
-    spans = sorted((m, m + len(w)) for w in words if w for m in _occurrences(text, w))
+    spans = sorted((m, m + len(w)) for w in words if w for m in occurrences(text, w))
     merged: list[tuple[int, int]] = []
     for begin, end in spans:
         if merged and begin <= merged[-1][1]:
@@ -315,7 +315,7 @@ def _merged_spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
     return merged
 
 
-def _occurrences(text: str, word: str) -> list[int]:
+def occurrences(text: str, word: str) -> list[int]:
     found, at = [], text.find(word)
     while at >= 0:
         found.append(at)

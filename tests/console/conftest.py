@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.accounts import Accounts
+from knowledge.audit import AuditLog
 from knowledge.cli import load_starter
 from knowledge.store import Store
 from webhook.app import create_app
@@ -71,6 +72,15 @@ def csrf_from(client, path: str = "/console/login") -> str:
     match = _TOKEN.search(page.get_data(as_text=True))
     assert match, f"no csrf_token on {path}"
     return match.group(1)
+
+
+def audits(console_dir: Path, action: str | None = None):
+    """The audit entries written so far (newest first), read through a store of our own."""
+    store = Store.in_dir(console_dir)
+    try:
+        return AuditLog(store).list(action=action)
+    finally:
+        store.close()
 
 
 def login(client, who: tuple[str, str] = ADMIN):

@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from knowledge.audit import AuditLog
 from knowledge.store import Store
-from tests.console.conftest import app_config, login, post
+from tests.console.conftest import audits, app_config, login, post
 from webhook.app import create_app
 
 CSV = ("名称,市,区,地址,电话,床位\n"
@@ -39,14 +38,6 @@ def count(console_dir):
     store = Store.in_dir(console_dir)
     try:
         return store.count()
-    finally:
-        store.close()
-
-
-def audits(console_dir, action):
-    store = Store.in_dir(console_dir)
-    try:
-        return AuditLog(store).list(action=action)
     finally:
         store.close()
 

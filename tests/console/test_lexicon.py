@@ -6,9 +6,7 @@ import pytest
 
 from index import analysis
 from index.lexicon import Lexicon
-from knowledge.audit import AuditLog
-from knowledge.store import Store
-from tests.console.conftest import post
+from tests.console.conftest import audits, post
 
 
 @pytest.fixture(autouse=True)
@@ -16,14 +14,6 @@ def shipped_dictionary_afterwards():
     """jieba is one per process: put the shipped words back for the tests that follow."""
     yield
     analysis.use_dictionary(analysis.shipped_dictionary())
-
-
-def audits(console_dir, action):
-    store = Store.in_dir(console_dir)
-    try:
-        return AuditLog(store).list(action=action)
-    finally:
-        store.close()
 
 
 def ask(client, text, user):

@@ -7,9 +7,8 @@ import re
 import pytest
 
 from advisor.reply import Message
-from knowledge.audit import AuditLog
 from knowledge.store import Store
-from tests.console.conftest import post
+from tests.console.conftest import audits, post
 
 RECORD = "dy-association"  # 东营市老年产业协会成立 (curated, policy, 东营)
 QUESTION = "东营老年产业协会什么时候成立的"
@@ -19,14 +18,6 @@ def stored(console_dir, record_id):
     store = Store.in_dir(console_dir)
     try:
         return store.get(record_id), store.history(record_id)
-    finally:
-        store.close()
-
-
-def audits(console_dir, action):
-    store = Store.in_dir(console_dir)
-    try:
-        return AuditLog(store).list(action=action)
     finally:
         store.close()
 
