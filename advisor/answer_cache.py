@@ -107,12 +107,9 @@ class AnswerCache:
 def generation(searcher: Searcher) -> tuple:
     """What the searcher's answers depend on besides the question: the records (change-log
     sequence), the index (its sequence and the count of generations opened: a rebuild or a new
-    dictionary), the synonym table and the threshold.
-
-    The synonym table is compared by identity (an edit swaps in a new object); the cache keeps
-    the generation tuple, so that object stays alive and its id cannot be reused."""
-    return (searcher.records_seq, searcher.seq, getattr(searcher, "generation", None), id(searcher.synonyms),
-            searcher.synonyms, searcher.threshold)
+    dictionary), the synonym table (an edit swaps in a new object; kept alive by the tuple, so
+    compared by identity safely) and the threshold."""
+    return (searcher.records_seq, searcher.seq, searcher.generation, searcher.synonyms, searcher.threshold)
 
 
 def fresh(results) -> list[Result]:
