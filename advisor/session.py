@@ -73,8 +73,10 @@ class SessionStore:
                 "updated_at = excluded.updated_at",
                 [session.user_id, channel, session.to_json(), self.clock()])
 
-    def pause(self, user_id: str, by: str, channel: str) -> None:
+    def pause(self, user_id: str, by: str, channel: str) -> str:
         """A console advisor takes the conversation over: the bot stays silent for this user.
+        Returns who holds it now: `by`, or the advisor who took it first (two clicks at once
+        must not leave two people answering one elder, so the claim is one conditional write).
 
         The person may not have a session row yet (a handoff case from an expired session, or a
         takeover before the first question): one is created with an empty state. An existing
@@ -86,8 +88,10 @@ class SessionStore:
             self.db.execute(
                 "INSERT INTO sessions (user_id, channel, state, updated_at, paused_by, paused_at) "
                 "VALUES (?, ?, '{}', ?, ?, ?) "
-                "ON CONFLICT(user_id) DO UPDATE SET paused_by = excluded.paused_by, paused_at = excluded.paused_at",
+                "ON CONFLICT(user_id) DO UPDATE SET paused_by = excluded.paused_by, paused_at = excluded.paused_at "
+                "WHERE coalesce(sessions.paused_by, '') IN ('', excluded.paused_by)",
                 [user_id, channel, self.clock(), by.strip(), _utc_now(self.clock())])
+            return self.paused_by(user_id)
 
     def resume(self, user_id: str) -> bool:
         """Hand the conversation back to the bot; False when it was not taken over."""

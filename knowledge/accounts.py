@@ -80,38 +80,43 @@ class Accounts:
 
     def get(self, name: str) -> Account | None:
         rows = list(self.store.db.query("SELECT * FROM users WHERE name = ?", [name]))
-        return _account(rows[0]) if rows else None
+        return self._account(rows[0]) if rows else None
 
     def list(self) -> list[Account]:
-        return [_account(row) for row in self.store.db.query("SELECT * FROM users ORDER BY role, name")]
+        return [self._account(row) for row in self.store.db.query("SELECT * FROM users ORDER BY role, name")]
 
     def count_admins(self) -> int:
         return self.store.db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0]
 
     def login(self, name: str, password: str) -> LoginResult:
-        """Check a password, counting failures; the lock is checked before the password."""
-        with self.store.transaction():
-            rows = list(self.store.db.query("SELECT * FROM users WHERE name = ?", [name or ""]))
-            if not rows:
-                check_password_hash(_DUMMY_HASH, password or "")  # same cost as a real check
-                return LoginResult(None, "bad_credentials")
-            row, now = rows[0], self.clock()
-            if not row["active"]:
-                return LoginResult(None, "disabled")
-            if row["locked_until"] and row["locked_until"] > _utc(now):
-                return LoginResult(None, "locked")
-            if not check_password_hash(row["password_hash"], password or ""):
-                return LoginResult(None, self._failed(row, now))
-            self._update(row["name"], failed_logins=0, locked_until="", last_login=_utc(now))
-            return LoginResult(self.get(row["name"]))
+        """Check a password, counting failures; the lock is checked before the password.
 
-    def _failed(self, row: dict, now: datetime) -> str:
-        failures = (row["failed_logins"] or 0) + 1
-        if failures >= MAX_FAILURES:
-            self._update(row["name"], failed_logins=0, locked_until=_utc(now + timedelta(minutes=LOCK_MINUTES)))
+        The hash check (scrypt, ~0.1 s) runs outside any transaction: holding the write lock
+        through it would let anyone at the login page stall every bot turn's commit."""
+        rows = list(self.store.db.query("SELECT * FROM users WHERE name = ?", [name or ""]))
+        if not rows:
+            check_password_hash(_DUMMY_HASH, password or "")  # same cost as a real check
+            return LoginResult(None, "bad_credentials")
+        row, now = rows[0], self.clock()
+        if not row["active"]:
+            return LoginResult(None, "disabled")
+        if row["locked_until"] and row["locked_until"] > _utc(now):
+            return LoginResult(None, "locked")
+        if not check_password_hash(row["password_hash"], password or ""):
+            return LoginResult(None, self._failed(row["name"], now))
+        self._update(row["name"], failed_logins=0, locked_until="", last_login=_utc(now))
+        return LoginResult(self.get(row["name"]))
+
+    def _failed(self, name: str, now: datetime) -> str:
+        """Count a failure atomically (two wrong guesses at once both count); lock at the limit."""
+        db = self.store.db
+        with self.store.transaction():
+            db.execute("UPDATE users SET failed_logins = coalesce(failed_logins, 0) + 1 WHERE name = ?", [name])
+            failures = db.execute("SELECT failed_logins FROM users WHERE name = ?", [name]).fetchone()[0]
+            if failures < MAX_FAILURES:
+                return "bad_credentials"
+            self._update(name, failed_logins=0, locked_until=_utc(now + timedelta(minutes=LOCK_MINUTES)))
             return "locked"
-        self._update(row["name"], failed_logins=failures)
-        return "bad_credentials"
 
     def set_password(self, name: str, password: str) -> None:
         check_password(password)
@@ -147,11 +152,12 @@ class Accounts:
             raise AccountError(f"没有用户 {name}")
         return account
 
+    def _account(self, row: dict) -> Account:
+        """An expired lock is no lock: pages and the CLI show `locked_until` only while it holds."""
+        locked = row["locked_until"] or ""
+        return Account(row["name"], row["role"], bool(row["active"]), locked if locked > _utc(self.clock()) else "",
+                       row["created_at"] or "", row["last_login"] or "")
+
     def _update(self, name: str, **values) -> None:
         with self.store.transaction():
             self.store.db["users"].update(name, values)
-
-
-def _account(row: dict) -> Account:
-    return Account(row["name"], row["role"], bool(row["active"]), row["locked_until"] or "",
-                   row["created_at"] or "", row["last_login"] or "")

@@ -92,6 +92,21 @@ class Runtime:
         searcher.refresh()
         return len(searcher.records), searcher.seq
 
+    def with_advisor(self, fn: Callable[[Advisor], Any]) -> Any:
+        """`fn(advisor)` on the advisor thread, waited for (the console's hit test)."""
+        return self.submit(lambda: fn(self._advisor())).result()
+
+    def refresh_searcher(self, wait: bool = True) -> None:
+        """Catch this process's searcher up with a knowledge or lexicon edit now, so the next
+        elder does not pay for it. A process that has not answered anyone yet has no searcher
+        to refresh (it reads the current index when it first opens one)."""
+        def refresh() -> None:
+            if self.process.advisor is not None:
+                self.process.advisor.searcher.refresh()
+        future = self.submit(refresh)
+        if wait:
+            future.result()
+
     def end_session(self, user_id: str) -> None:
         self.submit(self._end_session, user_id).result()
 

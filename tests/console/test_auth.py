@@ -8,7 +8,7 @@ import pytest
 from knowledge.accounts import MAX_FAILURES, Accounts
 from knowledge.audit import AuditLog
 from knowledge.store import Store
-from tests.console.conftest import ADMIN, ADVISOR, csrf_from, login, post
+from tests.console.conftest import ADMIN, ADVISOR, audits, csrf_from, login, post
 
 ADMIN_ONLY = re.compile(r"^/console/users")
 PUBLIC = {"/console/login"}
@@ -73,7 +73,8 @@ def test_wrong_password_is_refused_and_audited(client, console_dir):
     response = client.post("/console/login", data={"username": ADVISOR[0], "password": "nope", "csrf_token": token})
     assert response.status_code == 401 and "用户名或密码不对" in response.get_data(as_text=True)
     assert client.get("/console/").status_code == 302
-    assert (ADVISOR[0], "login_failed") in audit_actions(console_dir)
+    failed = audits(console_dir, "login_failed")
+    assert [(e.actor, e.target, e.detail) for e in failed] == [("-", ADVISOR[0], {"reason": "bad_credentials"})]
 
 
 def test_lockout_after_repeated_failures_even_with_the_right_password(client):

@@ -192,6 +192,24 @@ def test_another_advisor_cannot_snatch_a_taken_conversation(app, advisor):
     post(admin, transcript_path(user) + "/takeover")
     html = page(admin, transcript_path(user))
     assert f"已由 {ADVISOR[0]} 接管" in html and f"{ADVISOR[0]} 接管中" in html
+    post(admin, transcript_path(user) + "/reply", {"text": "我也来回答"})
+    assert f"由 {ADVISOR[0]} 接管中，只有接管人能回复" in page(admin, transcript_path(user))
+
+
+def test_two_takeovers_at_once_leave_one_holder(console_dir):
+    """The claim is one conditional write: whoever comes second learns who holds it."""
+    from advisor.session import SessionStore
+
+    stores = [Store.in_dir(console_dir) for _ in range(2)]
+    try:
+        first, second = (SessionStore(store) for store in stores)
+        assert first.pause("o-race", "顾问甲", "wechat") == "顾问甲"
+        assert second.pause("o-race", "顾问乙", "wechat") == "顾问甲"
+        assert first.pause("o-race", "顾问甲", "wechat") == "顾问甲"  # taking one's own again is fine
+        assert second.resume("o-race") and second.pause("o-race", "顾问乙", "wechat") == "顾问乙"
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_replies_need_a_takeover_and_some_text(advisor, console_dir):

@@ -54,7 +54,9 @@ def test_lockout_after_failures_and_expiry(accounts, clock):
         assert accounts.login("wang.advisor", "wrong").reason == "bad_credentials"
     assert accounts.login("wang.advisor", "wrong").reason == "locked"
     assert accounts.login("wang.advisor", "advisor-pass-1").reason == "locked"
+    assert accounts.get("wang.advisor").locked_until
     clock.now += timedelta(minutes=LOCK_MINUTES, seconds=1)
+    assert accounts.get("wang.advisor").locked_until == ""  # an expired lock is not shown as one
     assert accounts.login("wang.advisor", "advisor-pass-1").account is not None
 
 

@@ -85,7 +85,7 @@ def login():
             context.audit("login", result.account.name)
             return redirect(safe_next(request.args.get("next")))
         error = LOGIN_MESSAGES[result.reason]
-        context.audit_as(name or "-", "login_failed", name, reason=result.reason)
+        context.audit_as("-", "login_failed", name, reason=result.reason)  # anonymous: the typed name is the target
     return render_template("console/login.html", error=error), (401 if error else 200)
 
 

@@ -117,12 +117,11 @@ def _back(user_id: str, anchor: str = "end"):
 @bp.post("/<path:user_id>/takeover")
 def takeover(user_id: str):
     channel = _channel_of(user_id)
-    sessions, me = SessionStore(context.store()), context.user().name
-    holder = sessions.paused_by(user_id)
-    if holder and holder != me:
+    me = context.user().name
+    holder = SessionStore(context.store()).pause(user_id, me, channel)
+    if holder != me:
         flash(f"这个对话已由 {holder} 接管。请先“交还机器人”，再由您接管。", "warning")
         return _back(user_id)
-    sessions.pause(user_id, me, channel)
     context.audit("takeover", user_id, channel=channel)
     flash("已接管对话：机器人暂停回复这位用户，您在下面输入的回复会发给对方。", "success")
     return _back(user_id, "reply")
@@ -132,8 +131,11 @@ def takeover(user_id: str):
 def reply(user_id: str):
     channel = _channel_of(user_id)
     text = request.form.get("text", "").strip()
-    if not SessionStore(context.store()).paused_by(user_id):
+    holder = SessionStore(context.store()).paused_by(user_id)
+    if not holder:
         flash("请先“接管对话”再回复：否则机器人和您会同时回答。", "error")
+    elif holder != context.user().name:
+        flash(f"这个对话由 {holder} 接管中，只有接管人能回复。", "error")
     elif not text:
         flash("回复内容不能为空。", "error")
     elif len(text) > MAX_REPLY_CHARS:

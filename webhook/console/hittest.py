@@ -49,11 +49,10 @@ def index():
 
 def _run(question: str, region_text: str) -> Explanation | None:
     """The explanation, computed on the advisor thread; a failure is a message, not a 500."""
-    rt = runtime()  # bound here: the advisor thread has no Flask app context
     try:
-        return rt.submit(lambda: explain(rt._advisor(), question, region_text or None)).result()
+        return runtime().with_advisor(lambda advisor: explain(advisor, question, region_text or None))
     except Exception:  # noqa: BLE001 — e.g. the database stayed locked by a long import
-        log.exception("hit test failed for %r", question)
+        log.exception("hit test failed for %r", mask(question))
         flash("命中测试没有完成（系统繁忙或出错），请稍后再试。", "error")
         return None
 

@@ -91,9 +91,8 @@ def _chinese(exc: ValueError) -> str:
 def _applied(done: str) -> None:
     """Refresh the bot's searcher now, on its thread, and say so. Should that fail, the change
     is still saved and every searcher picks it up at its next search."""
-    rt = runtime()  # bound here: the advisor thread has no Flask app context
     try:
-        rt.submit(lambda: rt._advisor().searcher.refresh()).result()
+        runtime().refresh_searcher()
     except Exception:  # noqa: BLE001 — the save itself succeeded
         log.exception("searcher refresh after a lexicon change failed")
         flash(done + "机器人会在下一次检索时用上（这次立即刷新出错，已记入日志）。", "warning")

@@ -111,14 +111,7 @@ def _set_status(record_id: str, retire: bool):
 def refresh_searcher() -> None:
     """Catch the bot's searcher up now (not waiting), so the elder asking next does not pay for
     it; the search would catch up by itself anyway. Skipped while this process has no advisor."""
-    rt = runtime()
-    rt.submit(refresh_if_open, rt)
-
-
-def refresh_if_open(rt) -> None:
-    advisor = rt.process.advisor
-    if advisor is not None:
-        advisor.searcher.refresh()
+    runtime().refresh_searcher(wait=False)
 
 
 def _form(values: dict, stored: StoredRecord | None = None, parsed: Parsed | None = None):

@@ -141,8 +141,7 @@ def _add_synonym(word: str, to_word: str) -> None:
     Should the refresh fail, the synonym is saved all the same and every searcher picks it up at
     its next search: that is logged, not shown as a failure."""
     Lexicon(current_app.config["DATA_DIR"]).add_synonym(word, to_word)
-    rt = runtime()  # bound here: the advisor thread has no Flask app context
     try:
-        rt.submit(lambda: rt._advisor().searcher.refresh()).result()
+        runtime().refresh_searcher()
     except Exception:  # noqa: BLE001 - the save itself succeeded
         log.exception("searcher refresh after adding a synonym failed")
