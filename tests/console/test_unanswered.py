@@ -126,7 +126,7 @@ def test_mark_a_group_handled(asked, console_dir):
     assert (entry.actor, entry.target, entry.detail["count"]) == (ADVISOR[0], POOLS[0], 3)
 
 
-def test_new_record_opens_the_prefilled_form_and_marks_the_group(asked, console_dir):
+def test_new_record_opens_the_prefilled_form_and_saving_it_marks_the_group(asked, console_dir):
     html = asked.get("/console/unanswered/").get_data(as_text=True)
     trains = section_with(html, TRAINS[0])
     examples = re.search(r'name="examples" value="([^"]*)"', trains).group(1)
@@ -136,10 +136,18 @@ def test_new_record_opens_the_prefilled_form_and_marks_the_group(asked, console_
     assert response.status_code == 302 and target.path == "/console/records/new"
     query = parse_qs(target.query)
     assert query["title"] == [TRAINS[0]] and all(q in query["text"][0] for q in TRAINS)
-    form = asked.get(response.location)
-    assert form.status_code == 200 and TRAINS[1] in form.get_data(as_text=True)
+    assert query["answers"] == [ids_of(trains)]
+    form = asked.get(response.location).get_data(as_text=True)
+    assert TRAINS[1] in form and f'name="answers" value="{ids_of(trains)}"' in form
+    # an abandoned form leaves the questions on the list
+    assert TRAINS[0] in asked.get("/console/unanswered/").get_data(as_text=True)
+    assert audit(console_dir, "unanswered_to_record") == []
+    saved = post(asked, "/console/records/new", {"kind": "policy", "title": TRAINS[0], "text": "坐火车的老人优惠（测试）。",
+                                                 "answers": ids_of(trains)})
+    record_id = saved.location.rsplit("/", 1)[-1]
     assert TRAINS[0] not in asked.get("/console/unanswered/").get_data(as_text=True)
-    assert [e.target for e in audit(console_dir, "unanswered_to_record")] == [TRAINS[0]]
+    (entry,) = audit(console_dir, "unanswered_to_record")
+    assert (entry.target, entry.detail["count"]) == (record_id, ids_of(trains).count(",") + 1)
 
 
 def test_filters_since_and_bad_dates(asked):

