@@ -13,10 +13,10 @@ import jieba
 
 from index.analysis import ensure_jieba, normalize, stopwords, terms
 from index.vocabulary import Vocabulary
+from knowledge.privacy import find_phone
 from knowledge.regions import Region, find_mentions, resolve
 
 _SPLIT = re.compile(r"(?<=[？?！!。；;\n])|(?=(?:另外|还有就是|还想问|顺便问|再问一下|再问))")
-_PHONE = re.compile(r"1[3-9]\d{9}|\d{3,4}-?\d{7,8}|\*{4}")  # full or already masked (138****5678)
 _QUESTION = re.compile(r"[？?]|吗|呢|哪|什么|啥|怎么|咋|多少|几|谁|有没有|是否|能否|可以|如何|么")
 KIND_HINTS = {
     "subsidy": re.compile(r"补贴|补助|津贴|资助|奖励|多少钱|给钱|发钱|消费券|花多少|投入|投资"),
@@ -63,7 +63,8 @@ def _trailing_remark(piece: str) -> bool:
     searched alone, "电话" would find whichever record mentions a phone."""
     if _QUESTION.search(piece):
         return False
-    return bool(_PHONE.search(piece)) or len([t for t in terms(piece) if len(t) > 1]) <= 1
+    words = [t for t in terms(piece) if len(t) > 1 and not t.isdigit()]  # digits alone are no topic
+    return bool(find_phone(piece)) or "****" in piece or len(words) <= 1
 
 
 def _clauses(sentence: str) -> list[str]:
