@@ -56,9 +56,9 @@ class AnswerCache:
         """`searcher.search(text, region=region, limit=limit)`, from the cache when this
         generation of the knowledge saw the same question in the same region."""
         key = ("search", normalize(text), region.code if region else "", limit)
-        if self.size > 0:
-            searcher.refresh()  # search catches up first: so must the generation the key belongs to
-        return self._remembered(searcher, key, lambda: searcher.search(text, region=region, limit=limit), fresh)
+        searcher.refresh()  # once, here: the generation the key belongs to must be the caught-up one
+        return self._remembered(searcher, key, lambda: searcher.search(text, region=region, limit=limit, refresh=False),
+                                fresh)
 
     def understand(self, searcher: Searcher, text: str) -> list[Query]:
         """`searcher.understand(text)`: the follow-up checks ask it of nearly every message. It
@@ -72,9 +72,8 @@ class AnswerCache:
         cached = self._get(before, key)
         if cached is not None:
             return copy(cached)
-        value = compute()
-        if generation(searcher) == before:  # another process's edit landed meanwhile: don't keep it
-            self._put(before, key, tuple(copy(value)))
+        value = compute()  # catches up with nothing itself: its result belongs to `before`
+        self._put(before, key, tuple(copy(value)))
         return value
 
     def clear(self) -> None:

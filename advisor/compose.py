@@ -6,8 +6,8 @@ one WeChat message are cut into pages at sentence ends, the rest kept for "更�
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from knowledge.clock import china_today
 from knowledge.records import Record
 
 PAGE_CHARS = 600  # one WeChat message, comfortably under its 2,048-byte limit
@@ -26,7 +26,7 @@ def citation(records: list[Record]) -> str:
 
 def validity_note(record: Record, today: str | None = None) -> str:
     """Expired or not yet valid records are shown with the period they covered, never as current."""
-    today = today or date.today().isoformat()
+    today = today or china_today().isoformat()
     if record.valid_to and record.valid_to < today:
         return f"（注意：这是{_period(record)}的规定，已过期，现行政策请咨询当地民政部门）"
     if record.valid_from and record.valid_from > today:

@@ -170,9 +170,11 @@ class Searcher:
         return understand(text, self.vocabulary, region)
 
     def search(self, text: str, kind: str | None = None, region: str | Region | None = None,
-               limit: int = 5) -> list[Result]:
-        """Results for each question in `text`; a result with no hits means nothing good enough."""
-        self.refresh()
+               limit: int = 5, refresh: bool = True) -> list[Result]:
+        """Results for each question in `text`; a result with no hits means nothing good enough.
+        `refresh=False` for a caller that has just caught up itself (the answer cache)."""
+        if refresh:
+            self.refresh()
         default = resolve(region) if isinstance(region, str) else region
         with self._lock:
             return [self.run(query, kind, limit) for query in self.understand(text, default)]

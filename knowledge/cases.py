@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 from knowledge.privacy import find_phone, mask
+from knowledge.clock import CHINA_TZ
 from knowledge.store import Store
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 KIND_PREFIXES = {"referral": "ZJ", "handoff": "RG", "errand": "DB"}  # 转介 / 转人工 / 代办
 KIND_LABELS = {"referral": "转介", "handoff": "转人工", "errand": "委托代办"}

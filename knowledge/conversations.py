@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterable, NamedTuple
 
-from knowledge.cases import CHINA_TZ
+from knowledge.clock import CHINA_TZ
 from knowledge.store import Store
 
 DIRECTIONS = ("in", "out")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from datetime import date
 
+from knowledge.clock import china_today
 from knowledge.regions import Region, resolve, from_code
 
 KINDS = ("policy", "service", "base", "subsidy")
@@ -75,7 +76,7 @@ class Record:
                 "region_code": self.region.code}
 
     def is_current(self, today: str | None = None) -> bool:
-        today = today or date.today().isoformat()
+        today = today or china_today().isoformat()
         return (not self.valid_from or self.valid_from <= today) and (not self.valid_to or today <= self.valid_to)
 
     @classmethod

@@ -11,10 +11,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
 from knowledge.cases import KIND_LABELS, STATUS_LABELS, Case, CaseBook, CaseNotFound, next_statuses
+from knowledge.clock import china_time
 from knowledge.privacy import mask
 from webhook.console import context
 from webhook.console.cases_forms import (CHANNEL_LABELS, EVENT_LABELS, LIMITS, Filters, actor_label,
-                                         china_time, consent_error, list_rows, notice_text, parse_due,
+                                         consent_error, list_rows, notice_text, parse_due,
                                          read_new_case, refusal)
 from webhook.console.outbox import send_to_user
 
@@ -37,7 +38,7 @@ def index():
     rows = list_rows(cases, filters, context.user().name)
     return render_template("console/cases.html", rows=rows, filters=filters, counts=cases.counts(),
                            overdue_count=cases.overdue_count(), accounts=account_names(),
-                           china_time=china_time, **LABELS)
+                           **LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -89,7 +90,7 @@ def _page(case: Case, reveal: bool = False):
     html = render_template("console/cases_show.html", case=case, data=case.to_dict(reveal), reveal=reveal,
                            events=events, moves=next_statuses(case.status), overdue=cases.is_overdue(case),
                            accounts=account_names(), today=cases.today().isoformat(), me=context.user().name,
-                           china_time=china_time, limits=LIMITS, **LABELS)
+                           limits=LIMITS, **LABELS)
     return make_response(html)
 
 

@@ -5,9 +5,9 @@ read on screen. Nothing here writes; the views in `cases` do, and audit it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from knowledge.cases import CHINA_TZ, FINAL_STATUSES, KIND_LABELS, STATUS_LABELS, Case, CaseBook
+from knowledge.cases import FINAL_STATUSES, KIND_LABELS, STATUS_LABELS, Case, CaseBook
 from knowledge.privacy import find_phone, mask
 from knowledge.regions import resolve
 
@@ -169,13 +169,6 @@ def refusal(case: Case, wanted: str) -> str:
     return f"案件 {case.number} 现在是「{current}」，只能改为下一步或「已关闭」，不能直接改为「{STATUS_LABELS[wanted]}」。"
 
 
-def china_time(stamp: str) -> str:
-    """A stored UTC timestamp as the advisor's wall clock: 2026-11-22 14:05."""
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except (TypeError, ValueError):
-        return stamp or ""
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def actor_label(actor: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g
 
+from knowledge.clock import china_time
 from knowledge.accounts import Account, Accounts
 from knowledge.audit import AuditLog
 from knowledge.store import Store
@@ -57,4 +58,4 @@ def audit_as(name: str, action: str, target: str = "", **detail) -> None:
 
 
 def _template_globals() -> dict:
-    return {"current_user": user()}
+    return {"current_user": user(), "china_time": china_time}

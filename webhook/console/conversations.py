@@ -35,16 +35,10 @@ INTENT_LABELS = {
     "not_found": "未找到", "clarify": "追问", "progress": "进度", "human": "顾问", "rate_limited": "限流"}
 
 
-def beijing(at: str, fmt: str = "%m-%d %H:%M") -> str:
-    """A stored ISO UTC stamp in Beijing time, the advisors' clock; unparseable stays as it is."""
-    try:
-        return datetime.fromisoformat(at).astimezone(CHINA_TZ).strftime(fmt)
-    except (TypeError, ValueError):
-        return at or ""
 
 
 def _helpers() -> dict:
-    return {"beijing": beijing, "mask": mask, "channel_labels": CHANNEL_LABELS,
+    return {"mask": mask, "channel_labels": CHANNEL_LABELS,
             "intent_labels": INTENT_LABELS, "kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
             "refresh_seconds": REFRESH_SECONDS}
 

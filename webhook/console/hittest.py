@@ -9,12 +9,13 @@ writes nothing: no session, no message, no case. GET ?q=…&region=… makes a s
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, flash, render_template, request, url_for
 from werkzeug.routing import BuildError
 
 from advisor.explain import Explanation, explain, parse_region
+from knowledge.clock import china_today
 from knowledge.conversations import MessageLog
 from knowledge.privacy import mask
 from knowledge.regions import Region
@@ -68,7 +69,7 @@ def _covered_regions() -> list[Region]:
 def _recent_unanswered(limit: int = 6) -> list[str]:
     """Recent questions the bot could not answer, to test again after a knowledge edit.
     Only ones with nothing to mask: a phone or ID number must not end up in a link."""
-    since = date.today() - timedelta(days=RECENT_DAYS)
+    since = china_today() - timedelta(days=RECENT_DAYS)
     seen: list[str] = []
     for message in MessageLog(context.store()).unanswered(since=since):
         text = message.text.strip()

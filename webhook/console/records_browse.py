@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import date
 
+from knowledge.clock import china_today
 from knowledge.records import UNIT_ROLES
 from knowledge.regions import NATIONAL, Region, resolve
 from knowledge.store import StoredRecord, Version
@@ -31,7 +31,7 @@ def validity(stored: StoredRecord, today: str | None = None) -> str:
     """current / pending / expired / retired — what the badge and the filter show."""
     if stored.status == "retired":
         return "retired"
-    today = today or date.today().isoformat()
+    today = today or china_today().isoformat()
     record = stored.record
     if record.valid_from and record.valid_from > today:
         return "pending"

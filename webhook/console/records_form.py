@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from knowledge.clock import china_today
 from knowledge.records import KINDS, UNIT_ROLES, Record, RecordError, Source
 from knowledge.regions import NATIONAL, Region, resolve
 from knowledge.store import Store
@@ -97,7 +98,7 @@ def parse(form, store: Store, existing: Record | None = None) -> Parsed:
 
 def new_id(kind: str, store: Store, today: str | None = None) -> str:
     """kind-YYYYMMDD-n, the first n not taken: readable, sortable, and never a collision."""
-    stamp = (today or date.today().isoformat()).replace("-", "")
+    stamp = (today or china_today().isoformat()).replace("-", "")
     counter = 1
     while store.get(f"{kind}-{stamp}-{counter}") is not None:
         counter += 1

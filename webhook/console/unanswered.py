@@ -17,7 +17,6 @@ from index.lexicon import MAX_WORD, Lexicon
 from knowledge.cases import CHINA_TZ
 from knowledge.conversations import MessageLog
 from webhook.console import context
-from webhook.console.conversations import beijing
 from webhook.console.unanswered_groups import MAX_ITEMS, THRESHOLD, Group, group, to_item
 from webhook.routes import runtime
 
@@ -32,7 +31,7 @@ def index():
     include_handled = request.args.get("handled") == "1"
     groups = load_groups(since, include_handled)
     return render_template("console/unanswered.html", groups=groups, since=since_text if since else "",
-                           since_error=error, include_handled=include_handled, beijing=beijing,
+                           since_error=error, include_handled=include_handled,
                            threshold=THRESHOLD, max_items=MAX_ITEMS, questions=sum(g.count for g in groups),
                            words=_words)
 
