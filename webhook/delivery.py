@@ -88,6 +88,9 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> None:
 
     Nobody reads this job's result, so a failure must be logged here or it would vanish."""
     try:
+        if not runtime.ledger.start(job.key, attempt):
+            log.warning("a queued %s answer job was skipped: a later claim took its message over", job.message.channel)
+            return
         reply = _reply(runtime, job.message)
         parts = job.split(job.lead + reply.reply if reply.reply else "")
         status = runtime.ledger.answer(job.key, parts, reply.intent, attempt)

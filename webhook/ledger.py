@@ -103,6 +103,16 @@ class Ledger:
                    (pid, attempt + 1, now, now, f"taken over from claim {attempt}", key))
         return attempt + 1
 
+    def start(self, key: str, attempt: int) -> bool:
+        """The answer job for claim `attempt` begins: True while that claim still holds (its
+        staleness now counts from here, not from the claim: a job that waited in the advisor
+        thread's queue is not stuck). False when a later claim took the message over while the
+        job was queued — then it must not run the advisor at all, or the turn (session step,
+        case, log lines) would happen twice."""
+        with self.db.transaction() as db:
+            return db.execute(f"UPDATE deliveries SET claimed_at = ? WHERE key = ? AND attempt = ? AND {UNANSWERED}",
+                              (self.clock(), key, attempt)).rowcount == 1
+
     def answer(self, key: str, parts: list[str], intent: str, attempt: int | None = None) -> str:
         """Store the reply; returns the status after it: 'async' means nobody is waiting for it
         any more and the caller must deliver it through the send API; 'superseded' means a later

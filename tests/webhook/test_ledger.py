@@ -123,6 +123,24 @@ def test_a_live_claimer_keeps_its_claim_until_it_is_stale(tmp_path):
     second.close()
 
 
+def test_a_job_queued_past_a_take_over_does_not_run_and_a_started_one_is_not_stale(tmp_path):
+    now = [1_000_000.0]
+    first = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
+    second = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
+    assert first.claim("queued", "wechat", "u") == 1
+    now[0] += STALE_SECONDS
+    assert second.claim("queued", "wechat", "u") == 2  # the first job is still waiting in its queue
+    assert not first.start("queued", 1)  # so it must not run the advisor: claim 2 answers
+    assert second.start("queued", 2)
+    assert first.claim("started", "wechat", "u") == 1
+    now[0] += STALE_SECONDS - 1
+    assert first.start("started", 1)  # queued a while, then started: staleness counts from here
+    now[0] += STALE_SECONDS - 1
+    assert second.claim("started", "wechat", "u") is None
+    first.close()
+    second.close()
+
+
 def test_the_reply_of_a_claim_taken_over_is_dropped(tmp_path):
     dead = Ledger(tmp_path / "channels.db", alive=lambda pid: False)
     assert dead.claim("k", "wechat", "u") == 1
