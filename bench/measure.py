@@ -70,17 +70,10 @@ def clear_query_caches() -> None:
 
     analysis.terms.cache_clear()
     analysis.normalize.cache_clear()
+    analysis.BLOCKS.clear()
+    analysis.RUNS.clear()
     regions.resolve.cache_clear()
 
-
-def clear_record_caches() -> None:
-    """Forget per-record caches the search code may keep (e.g. `record_terms`), as in a fresh process."""
-    from index import search
-
-    for name in dir(search):
-        cached = getattr(search, name)
-        if callable(getattr(cached, "cache_clear", None)) and getattr(cached, "__module__", "") == search.__name__:
-            cached.cache_clear()
 
 
 def revision() -> str:

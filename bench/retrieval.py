@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
 DEFAULT_SIZES = "1000,10000"
 BOOSTS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # as in index.engine.make_schema
 
-from bench.measure import (RESULTS, children_cpu, clear_query_caches, clear_record_caches,  # noqa: E402
+from bench.measure import (RESULTS, children_cpu, clear_query_caches,  # noqa: E402
                            dir_mb, machine, peak_rss_mb, percentiles, revision)
 from bench.retrieval_report import AFTER_EDIT, EDITS, FOLLOW_UP, FOLLOW_UP_USERS, WARMUP, report  # noqa: E402
 
@@ -169,7 +169,6 @@ def advisor_run(store, data_dir: Path, questions: list[str], warmup: list[str]):
     from index.search import Searcher
 
     clear_query_caches()
-    clear_record_caches()
     t = time.perf_counter()
     searcher = Searcher(store, data_dir)
     opened = time.perf_counter() - t
@@ -283,7 +282,6 @@ def profile_queries(searcher, questions: list[str], size: int) -> dict:
     stamp = date.today().isoformat()
     RESULTS.mkdir(parents=True, exist_ok=True)
     clear_query_caches()
-    clear_record_caches()
     profiler = cProfile.Profile()
     profiler.enable()
     for question in questions:
@@ -314,7 +312,6 @@ def profile_queries(searcher, questions: list[str], size: int) -> dict:
         out["pyinstrument"] = "not installed"
         return out
     clear_query_caches()
-    clear_record_caches()
     sampler = Profiler(interval=0.0005)
     sampler.start()
     for question in questions:

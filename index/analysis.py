@@ -159,7 +159,7 @@ def analyse(text: str) -> list[str]:
     ensure_jieba()
     found: list[str] = []
     stop = stopwords()
-    for block in _BLOCK.split(normalize(text)):
+    for block in _BLOCK.split(_normalize(text)):
         if _BLOCK.match(block):
             found.extend(BLOCKS.get_or(block, _block_terms))
         elif block:
@@ -167,10 +167,14 @@ def analyse(text: str) -> list[str]:
     return found
 
 
-@lru_cache(maxsize=4096)
-def normalize(text: str) -> str:
+def _normalize(text: str) -> str:
     """Full-width → half-width, traditional → simplified, lower case: the same on both sides."""
     return _simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+# Questions repeat, record texts do not: only the query side goes through the cache, so an index
+# build (whole record bodies) never evicts the questions a serving process keeps asking.
+normalize = lru_cache(maxsize=4096)(_normalize)
 
 
 def _convertible() -> re.Pattern | None:

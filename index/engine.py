@@ -27,7 +27,7 @@ from whoosh.codec import default_codec
 from whoosh.fields import ID, KEYWORD, Schema
 
 from index import analysis
-from index.analysis import ChineseAnalyzer, ChineseText, terms
+from index.analysis import ChineseAnalyzer, ChineseText, analyse
 from index.lexicon import Lexicon
 from index.scoring import hot_terms
 from knowledge.records import Record
@@ -72,7 +72,7 @@ def document(record: Record) -> dict:
 
 def record_words(record: Record) -> set[str]:
     """The distinct terms the index holds for a record (what the vocabulary learns from it)."""
-    return {word for text in text_fields(record).values() for word in terms(text)}
+    return {word for text in text_fields(record).values() for word in analyse(text)}  # not the query cache
 
 
 def fingerprint(dictionary: tuple | None = None) -> str:
