@@ -30,7 +30,7 @@ from index import analysis
 from index.analysis import ChineseAnalyzer, ChineseText, analyse
 from index.lexicon import Lexicon
 from index.scoring import hot_terms
-from knowledge.records import Record
+from knowledge.records import UNIT_LABELS, Record
 from knowledge.store import Store
 
 META = "advisor-meta.json"
@@ -38,6 +38,7 @@ NATIONAL = "national"
 PROCESSES = min(os.cpu_count() or 1, 4)
 PARALLEL_FROM = 1000  # records; below that forking costs more than it saves
 HOT_POSTINGS = 100  # per record: the commonest terms listed in the meta, up to this many postings
+DOCUMENT_FORMAT = 2  # bump when text_fields changes what a record's words are: indexes are rebuilt
 TEXT_FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # the analysed fields and their BM25F boosts
 BUILD_CACHE = 200_000  # blocks and runs each analysing process remembers during a build (~100 MB at most)
 
@@ -58,7 +59,7 @@ def make_schema() -> Schema:
 def text_fields(record: Record) -> dict[str, str]:
     """The record's searchable text by field: title, tags, and a body of everything else."""
     details = [record.text, " ".join(record.heading_path), record.source.title]
-    details += [" ".join(units) for units in record.units.values()]
+    details += [f"{UNIT_LABELS[role]} {' '.join(units)}" for role, units in record.units.items()]  # 哪个部门负责
     details += [str(v) for k, v in record.attrs.items() if isinstance(v, (str, int)) and not k.endswith("_yuan")]
     return {"title": record.title, "tags": " ".join(record.tags), "body": "\n".join(d for d in details if d)}
 
@@ -85,7 +86,7 @@ def fingerprint(dictionary: tuple | None = None) -> str:
     fields = ",".join(f"{name}:{type(field).__name__}:{type(field.format).__name__}"
                       for name, field in sorted(make_schema().items()))
     words = "\n".join(f"{word} {freq}" for word, freq in (dictionary or analysis.shipped_dictionary()))
-    return hashlib.sha1(fields.encode() + words.encode()).hexdigest()[:12]
+    return hashlib.sha1(f"{DOCUMENT_FORMAT}|{fields}".encode() + words.encode()).hexdigest()[:12]
 
 
 class IndexFiles:

@@ -203,8 +203,24 @@ class Searcher:
         match almost anything and say little about what is asked.
         """
         longer = [t for t in query_terms if len(t) > 1]
-        return {term: self.postings.idf(max(self.postings.frequency(s) for s, _ in self.synonyms.expand(term)))
-                for term in dict.fromkeys(longer or query_terms)}
+        counts = {term: max(self.postings.frequency(s) for s, _ in self.synonyms.expand(term))
+                  for term in dict.fromkeys(longer or query_terms)}
+        return {term: self.postings.idf(count) for term, count in counts.items()
+                if count or not self._noise(term, counts)}
+
+    def _noise(self, term: str, counts: dict[str, int]) -> bool:
+        """An unknown word that is no evidence of what is asked, when the question has words we know:
+        jieba's guess at characters (省签, 完能 — not a word at all), or the other piece of an unknown
+        compound whose known part is matched (愿者 of 志愿者 beside 志愿). The compound itself still
+        counts: 电视剧 is not 电视. Domain concepts (养老金,
+        退休金) always count: asked about and absent, they mean we cannot answer."""
+        known = [t for t, count in counts.items() if count]
+        if not known or term in self.vocabulary.concepts:
+            return False
+        if not analysis.is_word(term):
+            return True
+        compounds = [t for t in counts if term in t and t != term and not counts[t]]
+        return any(k in c for c in compounds for k in known)
 
     def _scores(self, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """BM25F per record (a term counts through its best synonym) and, per term, where it occurs."""

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from index.analysis import ensure_jieba, normalize, stopwords, terms
+from index.analysis import ensure_jieba, is_word, normalize, stopwords, terms
 from index.vocabulary import Vocabulary
 from knowledge.privacy import find_phone
-from knowledge.regions import Region, find_mentions, resolve
+from knowledge.regions import Region, all_place_names, find_mentions, resolve
 
 _SPLIT = re.compile(r"(?<=[？?！!。；;\n])|(?=(?:另外|还有就是|还想问|顺便问|再问一下|再问))")
 _QUESTION = re.compile(r"[？?]|吗|呢|哪|什么|啥|怎么|咋|多少|几|谁|有没有|是否|能否|可以|如何|么")
@@ -117,7 +117,8 @@ def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str,
                 return run, candidate, fix
         return run, window, None
     word = words[i]
-    if len(word) >= 2 and i + 1 < len(words) and _single_cjk(words[i + 1]) and words[i + 1] not in stopwords():
+    if len(word) >= 2 and i + 1 < len(words) and _single_cjk(words[i + 1]) and words[i + 1] not in stopwords() \
+            and word not in all_place_names():  # 南宁|适老话 is no 南宁市
         fix = vocabulary.same_sound(word + words[i + 1])  # 黑龙|姜 → 黑龙江
         if fix and fix != word + words[i + 1]:
             return 2, word + words[i + 1], fix
@@ -140,6 +141,9 @@ def _windows(word: str) -> list[str]:
 
 
 def _known_fix(window: str, vocabulary: Vocabulary) -> str | None:
+    """The word `window` is a typo of, unless it is a real word itself: 接到 is no 街道."""
+    if is_word(window):
+        return None
     fix = vocabulary.closest(window)
     return fix if fix and fix != window else None
 

@@ -16,7 +16,8 @@ from knowledge.clock import china_today
 from knowledge.regions import Region, resolve, from_code
 
 KINDS = ("policy", "service", "base", "subsidy")
-UNIT_ROLES = ("responsible", "lead", "partners")  # 责任单位 / 牵头部门 / 配合部门
+UNIT_LABELS = {"responsible": "责任单位", "lead": "牵头部门", "partners": "配合部门"}
+UNIT_ROLES = tuple(UNIT_LABELS)
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 
 

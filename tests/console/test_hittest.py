@@ -52,7 +52,7 @@ def test_typo_corrections_and_region_field(advisor):
     assert "宁夏回族自治区固原市泾源县" in text and "测试设定用户在" in text
     assert "jy-s-home-renovation" in text
     typo = page(advisor, "南宁适老话改造有补贴吗")
-    assert "错别字纠正" in typo and "老话 → 老化" in typo
+    assert "错别字纠正" in typo and "适老话 → 适老化" in typo
 
 
 def test_not_found_shows_candidates_below_the_threshold(advisor):

@@ -12,7 +12,7 @@ from webhook.cli import main
 
 DEVSET = Path(__file__).resolve().parents[1] / "data" / "devset.jsonl"
 # Reached on this dev set (see README); a change that lowers them fails here.
-TARGETS = {"hit@1": 0.91, "hit@3": 0.92, "false hits": 0}
+TARGETS = {"hit@1": 0.95, "hit@3": 0.97, "false hits": 0}
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,27 @@ def test_nothing_good_enough_means_no_hits(searcher, question):
     assert all(ids == [] for ids in top_ids(searcher, question))
 
 
+@pytest.mark.parametrize("question, noise, kept", [
+    ("俺听说广东跟湖南四川那几个省签了个养老协议", {"省签"}, {"协议"}),  # jieba's HMM guess, no word
+    ("我是退休护士，能去泾源养老机构当志愿者吗", {"愿者"}, {"志愿", "志愿者"}),  # the compound still counts
+    ("退休金怎么领", set(), {"退休", "退休金"}),  # a concept we lack is never noise
+])
+def test_unknown_noise_is_no_evidence(searcher, question, noise, kept):
+    weights = searcher._weights(searcher.understand(question)[0].terms)
+    assert not noise & set(weights) and kept <= set(weights), weights
+
+
+@pytest.mark.parametrize("question", ["退休金怎么领", "嗯那个就是今天晚上有什么电视剧好看"])
+def test_a_known_part_of_an_unknown_word_is_not_enough(searcher, question):
+    assert top_ids(searcher, question) == [[]]  # 退休金 is not 退休, 电视剧 is not 电视
+
+
+def test_which_department_is_answered_by_the_responsible_units(searcher):
+    (ids,) = top_ids(searcher, "南宁老人助餐这块是哪几个部门负责")
+    assert ids and all(searcher.records[i].units.get("responsible") for i in ids[:1])
+    assert ids[0] in {"nn-m02-meal", "nn-sub-meal-operation", "nn-svc-meal"}
+
+
 @pytest.mark.parametrize("city, prefix, other", [("南宁", "nn-", "jy-"), ("泾源", "jy-", "nn-")])
 def test_a_city_never_gets_another_citys_numbers(searcher, city, prefix, other):
     for question in (f"{city}适老化改造", f"{city}老年大学", f"{city}有没有消费补贴"):

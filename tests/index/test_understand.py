@@ -25,11 +25,16 @@ def test_split_questions(message, parts):
 @pytest.mark.parametrize("typed, fixed", [
     ("适老话改造补贴", "适老化"), ("南凝有什么养老补贴", "南宁"), ("泾原县老年养护院", "泾源县"),
     ("长者饭唐在哪", "饭堂"), ("南凝的长者饭唐有补贴吗", "长者饭堂"), ("试范基地在哪", "示范"),
-    ("黑龙姜旅居养老基地", "黑龙江"),
+    ("黑龙姜旅居养老基地", "黑龙江"), ("南宁适老话改造有补贴吗", "南宁适老化改造"),
 ])
 def test_typos_and_homophones_are_corrected(searcher, typed, fixed):
     query = searcher.understand(typed)[0]
     assert fixed in query.normalized, query
+
+
+@pytest.mark.parametrize("typed", ["我妈老是接到电话说去海南旅居养老", "南宁打算扶持几家养老企业"])
+def test_real_words_are_not_typos(searcher, typed):
+    assert searcher.understand(typed)[0].corrections == {}  # 接到 is no typo of 街道
 
 
 @pytest.mark.parametrize("question, region", [

@@ -13,12 +13,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from knowledge.clock import china_today
 from knowledge.conversations import MessageLog
+from knowledge.records import UNIT_LABELS
 from knowledge.regions import Region
 from knowledge.store import StoredRecord
 from webhook.console import context
 from webhook.console.records_browse import (VALIDITY, VALIDITY_CHOICES, Filters, diff, flatten, history,
                                             paginate, validity)
-from webhook.console.records_form import ATTR_LABELS, KIND_LABELS, UNIT_LABELS, Parsed, blank, parse, values_of
+from webhook.console.records_form import ATTR_LABELS, KIND_LABELS, Parsed, blank, parse, values_of
 from webhook.routes import runtime
 
 bp = Blueprint("records", __name__, url_prefix="/records")

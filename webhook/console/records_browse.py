@@ -8,10 +8,10 @@ import difflib
 from dataclasses import dataclass, field
 
 from knowledge.clock import china_today
-from knowledge.records import UNIT_ROLES
+from knowledge.records import UNIT_LABELS, UNIT_ROLES
 from knowledge.regions import NATIONAL, Region, resolve
 from knowledge.store import StoredRecord, Version
-from webhook.console.records_form import KIND_LABELS, NATIONAL_WORDS, UNIT_LABELS
+from webhook.console.records_form import KIND_LABELS, NATIONAL_WORDS
 
 PAGE_SIZE = 50
 VALIDITY = {"current": ("有效", "ok"), "pending": ("未生效", "warn"), "expired": ("已过期", "warn"),

@@ -15,7 +15,6 @@ from knowledge.regions import NATIONAL, Region, resolve
 from knowledge.store import Store
 
 KIND_LABELS = {"policy": "政策", "service": "服务", "base": "基地", "subsidy": "补贴"}
-UNIT_LABELS = {"responsible": "责任单位", "lead": "牵头部门", "partners": "配合部门"}
 NATIONAL_WORDS = ("", "全国", "全国通用", "national")
 AMOUNT_KEYS = ("amount", "amount_yuan", "beds")  # attrs with their own inputs
 ATTR_LABELS = {"amount": "金额", "amount_yuan": "金额（元）", "beds": "床位数", "type": "类型", "address": "地址",
