@@ -30,7 +30,7 @@ from whoosh.system import pack_uint as _pack_uint
 DATA = Path(__file__).parent / "data"
 DEFAULT_FREQ = 1000  # a domain word without a frequency: high enough to win over its parts
 CACHE = 4096  # blocks and runs a serving process remembers; an index build raises it (build_caches)
-REAL_WORD_FREQ = 5  # jieba dictionary entries rarer than this are mostly odd splits (拉去 3, 先交 3)
+REAL_WORD_FREQ = 1  # any entry of jieba's dictionary is a word; 0 marks a prefix only
 _SKIP = re.compile(r"^[\s\W_]+$")
 _BLOCK = jieba.re_han_default  # jieba's own block pattern (0.42.1): what `jieba.cut` segments alone
 _jieba_lock = threading.RLock()
@@ -109,9 +109,9 @@ def use_dictionary(entries: tuple[tuple[str, int], ...]) -> None:
 
 
 def is_word(word: str) -> bool:
-    """Whether jieba's dictionary holds `word` as a real word (not a prefix, not one of its
-    frequency-3 odds and ends like 拉去 or 哪几). A question word neither it nor the index
-    knows (省签 from 那几个省签了个) is jieba's HMM guessing at characters, not a topic."""
+    """Whether jieba's dictionary holds `word` (褪黑素 is rare, but a word). A question word
+    neither it nor the index knows (省签 from 那几个省签了个) is jieba's HMM guessing at
+    characters, not a topic."""
     ensure_jieba()
     return (jieba.dt.FREQ.get(word) or 0) >= REAL_WORD_FREQ
 

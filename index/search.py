@@ -210,17 +210,15 @@ class Searcher:
 
     def _noise(self, term: str, counts: dict[str, int]) -> bool:
         """An unknown word that is no evidence of what is asked, when the question has words we know:
-        jieba's guess at characters (省签, 完能 — not a word at all), or the other piece of an unknown
-        compound whose known part is matched (愿者 of 志愿者 beside 志愿). The compound itself still
-        counts: 电视剧 is not 电视. Domain concepts (养老金,
-        退休金) always count: asked about and absent, they mean we cannot answer."""
-        known = [t for t, count in counts.items() if count]
-        if not known or term in self.vocabulary.concepts:
+        jieba's guess at characters (省签, 完能 — not a word at all), or a piece of a longer unknown
+        word in the question (保户 of 五保户, 愿者 of 志愿者): one word asked counts once, not once
+        per piece. Domain concepts (养老金, 退休金) always count once: asked about and absent, they
+        mean we cannot answer."""
+        if not any(counts.values()):
             return False
-        if not analysis.is_word(term):
+        if any(term in t and t != term and not counts[t] for t in counts):
             return True
-        compounds = [t for t in counts if term in t and t != term and not counts[t]]
-        return any(k in c for c in compounds for k in known)
+        return term not in self.vocabulary.concepts and not analysis.is_word(term)
 
     def _scores(self, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """BM25F per record (a term counts through its best synonym) and, per term, where it occurs."""

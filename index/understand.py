@@ -25,6 +25,10 @@ KIND_HINTS = {
 }
 
 
+# A part asking only how to go about it (怎么申请, 去哪办) is about the topic of the part before.
+PROCEDURE_WORDS = frozenset("申请 办理 办 手续 材料 流程 条件 报名 找 谁管".split())
+
+
 @dataclass
 class Query:
     text: str
@@ -168,8 +172,8 @@ def understand(text: str, vocabulary: Vocabulary, default_region: Region | None 
     queries: list[Query] = []
     for part, (part_regions, places) in zip(parts, regions):
         content_terms, hint = terms(_strip_places(part, places)), _kind_hint(part)
-        if not content_terms and queries:  # "广州有几家基地？惠州呢" — the topic carries over
-            content_terms, hint = queries[-1].terms, hint or queries[-1].kind_hint
+        if queries and set(content_terms) <= PROCEDURE_WORDS:  # "广州有几家基地？惠州呢", "…多少钱，怎么申请"
+            content_terms, hint = queries[-1].terms + content_terms, hint or queries[-1].kind_hint
         for region in part_regions or [message_region]:
             queries.append(Query(text=text if len(parts) == 1 else part, normalized=part, terms=content_terms,
                                  region=region, kind_hint=hint, corrections=fixes, places=places))

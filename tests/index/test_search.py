@@ -35,6 +35,7 @@ def test_nothing_good_enough_means_no_hits(searcher, question):
     ("俺听说广东跟湖南四川那几个省签了个养老协议", {"省签"}, {"协议"}),  # jieba's HMM guess, no word
     ("我是退休护士，能去泾源养老机构当志愿者吗", {"愿者"}, {"志愿", "志愿者"}),  # the compound still counts
     ("退休金怎么领", set(), {"退休", "退休金"}),  # a concept we lack is never noise
+    ("咱家不是五保户，泾源的公办敬老院能收社会上的老人不", {"五保", "保户", "咱家"}, {"五保户", "公办"}),  # one word, once
 ])
 def test_unknown_noise_is_no_evidence(searcher, question, noise, kept):
     weights = searcher._weights(searcher.understand(question)[0].terms)

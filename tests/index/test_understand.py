@@ -59,6 +59,11 @@ def test_a_follow_up_part_keeps_the_topic(searcher):
     assert second.region.short == "惠州" and second.terms == first.terms
 
 
+def test_a_part_asking_only_how_to_apply_keeps_the_topic(searcher):
+    first, second = searcher.understand("南宁失能老人护理补贴每月多少钱，怎么申请")
+    assert set(first.terms) < set(second.terms) and "申请" in second.terms and second.kind_hint == "subsidy"
+
+
 @pytest.mark.parametrize("question, hint", [
     ("泾源护理型床位改造花了多少钱", "subsidy"), ("惠州的示范基地在哪里", "location"),
     ("南宁养老方案的目标", None), ("接到电话说交钱旅居养老", None),
