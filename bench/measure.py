@@ -80,7 +80,7 @@ def revision() -> str:
     """The commit measured, and which files of the search code differ from it (work in progress)."""
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.rstrip()
         except (OSError, subprocess.SubprocessError):
             return ""
     head = git("log", "-1", "--format=%h %s") or "unknown"

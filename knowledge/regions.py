@@ -99,6 +99,7 @@ def _longest_alias() -> int:
     return max(map(len, _aliases()))
 
 
+@lru_cache(maxsize=1)
 def all_place_names() -> frozenset[str]:
     """Every written form of every division: words a spelling corrector must leave alone."""
     return frozenset(_aliases())
