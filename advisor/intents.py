@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import zhconv
 
@@ -159,12 +160,37 @@ class Detected:
     trigger: str = ""
 
 
+# ── the tables, compiled once ───────────────────────────────────────────────────────────────
+# The tables above stay plain strings (that is what an advisor edits); the rules match these
+# compiled copies. Handing `re` the ~200 strings on every message paid a cache lookup each, and
+# with slots' and the search's patterns they overflow re's 512-entry cache, so a new message
+# recompiled dozens of them.
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(pattern) for pattern in patterns)
+
+
+_EMERGENCY_MASKS = _compiled(EMERGENCY_MASKS)
+_EMERGENCY = {kind: _compiled(patterns) for kind, patterns in EMERGENCY.items()}
+_FRAUD_MASKS, _FRAUD_STRONG, _FRAUD_MONEY = _compiled(FRAUD_MASKS), _compiled(FRAUD_STRONG), _compiled(FRAUD_MONEY)
+_FRAUD_LURE, _FRAUD_DOUBT = _compiled(FRAUD_LURE), _compiled(FRAUD_DOUBT)
+_MEDICAL_DOSE, _MEDICAL_DIAGNOSIS = _compiled(MEDICAL_DOSE), _compiled(MEDICAL_DIAGNOSIS)
+_MEDICAL_POLICY, _ABUSE = _compiled(MEDICAL_POLICY), _compiled(ABUSE)
+_HANDOFF_STRONG, _HANDOFF_CALLBACK = _compiled(HANDOFF_STRONG), _compiled(HANDOFF_CALLBACK)
+_REFER, _HOW_TO_APPLY = _compiled(REFER), _compiled(HOW_TO_APPLY)
+_SPACES = re.compile(r"\s+")
+
+
 # ── normalisation ───────────────────────────────────────────────────────────────────────────
+@lru_cache(maxsize=1024)
 def normalise(text: str) -> str:
-    """One spelling for every rule: NFKC (全角 → 半角), simplified characters, no spaces, lower case."""
+    """One spelling for every rule: NFKC (全角 → 半角), simplified characters, no spaces, lower case.
+
+    Remembered per text: one message goes through several rules and follow-up checks, each of
+    which normalises it, and the conversion to simplified characters is the costly part (1024
+    texts of at most 2000 characters: a few MB at worst)."""
     text = unicodedata.normalize("NFKC", text or "")
     text = zhconv.convert(text, "zh-cn")
-    return re.sub(r"\s+", "", text).lower()
+    return _SPACES.sub("", text).lower()
 
 
 def _bare(text: str) -> str:
@@ -192,10 +218,10 @@ def _whole(text: str, words: tuple[str, ...], slack: int = 1) -> str:
     return found if found and len(rest) <= slack else ""
 
 
-def _search(patterns, text: str) -> str:
+def _search(patterns: tuple[re.Pattern, ...], text: str) -> str:
     """The first pattern's match text, or "" when none matches."""
     for pattern in patterns:
-        match = re.search(pattern, text)
+        match = pattern.search(text)
         if match:
             return match.group(0)
     return ""
@@ -204,9 +230,9 @@ def _search(patterns, text: str) -> str:
 # ── the detectors, in priority order ────────────────────────────────────────────────────────
 def _emergency(text: str) -> Detected | None:
     """Anywhere in the message: an emergency outranks every other thing the user asked."""
-    for mask in EMERGENCY_MASKS:
-        text = re.sub(mask, "，", text)
-    for kind, patterns in EMERGENCY.items():
+    for mask in _EMERGENCY_MASKS:
+        text = mask.sub("，", text)
+    for kind, patterns in _EMERGENCY.items():
         hit = _search(patterns, text)
         if hit:
             return Detected("emergency", kind, hit)
@@ -215,42 +241,42 @@ def _emergency(text: str) -> Detected | None:
 
 def _fraud(text: str) -> Detected | None:
     """Strong scam words alone; a money demand only with a lure or the user's own doubt."""
-    for mask in FRAUD_MASKS:
-        text = re.sub(mask, "，", text)
-    hit = _search(FRAUD_STRONG, text)
+    for mask in _FRAUD_MASKS:
+        text = mask.sub("，", text)
+    hit = _search(_FRAUD_STRONG, text)
     if not hit:
-        money = _search(FRAUD_MONEY, text)
-        if money and (_search(FRAUD_DOUBT, text) or (money != "交钱" and _search(FRAUD_LURE, text))):
+        money = _search(_FRAUD_MONEY, text)
+        if money and (_search(_FRAUD_DOUBT, text) or (money != "交钱" and _search(_FRAUD_LURE, text))):
             hit = money
     return Detected("fraud", None, hit) if hit else None
 
 
 def _medical(text: str) -> Detected | None:
     """Doses always; diagnoses and drugs unless the question is about a health *policy*."""
-    hit = _search(MEDICAL_DOSE, text)
-    if not hit and not _search(MEDICAL_POLICY, text):
-        hit = _search(MEDICAL_DIAGNOSIS, text)
+    hit = _search(_MEDICAL_DOSE, text)
+    if not hit and not _search(_MEDICAL_POLICY, text):
+        hit = _search(_MEDICAL_DIAGNOSIS, text)
     return Detected("medical", None, hit) if hit else None
 
 
 def _abuse(text: str) -> Detected | None:
-    hit = _search(ABUSE, text)
+    hit = _search(_ABUSE, text)
     return Detected("abuse", None, hit) if hit else None
 
 
 def _handoff(text: str) -> Detected | None:
-    hit = _search(HANDOFF_STRONG, text)
+    hit = _search(_HANDOFF_STRONG, text)
     return Detected("handoff", None, hit) if hit else None
 
 
 def _callback(text: str) -> Detected | None:
     """'打电话给我' without a need to register: someone should call, that is a handoff."""
-    hit = _search(HANDOFF_CALLBACK, text)
+    hit = _search(_HANDOFF_CALLBACK, text)
     return Detected("handoff", None, hit) if hit else None
 
 
 def _refer(text: str) -> Detected | None:
-    hit = _search(REFER, text)
+    hit = _search(_REFER, text)
     return Detected("refer", "register", hit) if hit else None
 
 
@@ -343,7 +369,7 @@ def wants_more(text: str) -> bool:
 
 def asks_how_to_apply(text: str) -> bool:
     """How to apply / which papers / deadline: the caller answers from the current record."""
-    return bool(_search(HOW_TO_APPLY, normalise(text)))
+    return bool(_search(_HOW_TO_APPLY, normalise(text)))
 
 
 def region_follow_up(text: str) -> str | None:

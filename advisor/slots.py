@@ -56,6 +56,15 @@ AGE_PATTERNS = (
 AGE_RANGE = (40, 120)  # children's and grandchildren's ages are not the elder's
 
 
+def _compiled(table: dict[str, tuple[str, ...]]) -> dict[str, tuple[re.Pattern, ...]]:
+    """The tables stay plain strings (advisors edit them); matching uses copies compiled once,
+    not ~100 strings looked up in (and, once it overflows, recompiled into) re's cache per message."""
+    return {name: tuple(re.compile(pattern) for pattern in patterns) for name, patterns in table.items()}
+
+
+_CONDITIONS, _INCOME, _NEEDS = _compiled(CONDITIONS), _compiled(INCOME), _compiled(NEEDS)
+
+
 @dataclass(frozen=True)
 class Slots:
     age: int | None = None
@@ -95,13 +104,13 @@ def _age(text: str) -> int | None:
     return None
 
 
-def _find(table: dict[str, tuple[str, ...]], text: str) -> tuple[str, ...]:
+def _find(table: dict[str, tuple[re.Pattern, ...]], text: str) -> tuple[str, ...]:
     """Canonical names in order of first mention; a matched phrase is masked so that a longer
     phrase (半失能, 低保边缘) is not counted again by a shorter one (失能, 低保)."""
     first: dict[str, int] = {}
     for name, patterns in table.items():
         for pattern in patterns:
-            for match in re.finditer(pattern, text):
+            for match in pattern.finditer(text):
                 first[name] = min(first.get(name, match.start()), match.start())
                 text = text[: match.start()] + "□" * len(match.group(0)) + text[match.end():]
     return tuple(sorted(first, key=first.get))
@@ -112,7 +121,7 @@ def extract(text: str) -> Slots:
     norm = normalise(text)
     return Slots(
         age=_age(norm),
-        conditions=_find(CONDITIONS, norm),
-        income=_find(INCOME, norm),
-        needs=_find(NEEDS, norm),
+        conditions=_find(_CONDITIONS, norm),
+        income=_find(_INCOME, norm),
+        needs=_find(_NEEDS, norm),
     )

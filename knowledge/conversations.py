@@ -107,10 +107,9 @@ class MessageLog:
             raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
         row = [user_id, channel, direction, text, intent, float(confidence), int(bool(handoff)),
                int(bool(answered)), json.dumps(_source_ids(sources), ensure_ascii=False), _as_utc(self._clock())]
-        with self.store.transaction():
-            return self.db.execute(
-                "INSERT INTO messages (user_id, channel, direction, text, intent, confidence, handoff, "
-                "answered, sources, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid
+        return self.store.write(
+            "INSERT INTO messages (user_id, channel, direction, text, intent, confidence, handoff, "
+            "answered, sources, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid
 
     def set_feedback(self, message_id: int, feedback: str) -> None:
         """The person's 有用/没用 on a reply; '' withdraws it."""

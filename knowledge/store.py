@@ -8,11 +8,12 @@ never blocked by a writer.
 from __future__ import annotations
 
 import json
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import sqlite_utils
 
@@ -97,6 +98,16 @@ class Store:
             conn.rollback()
             raise
         conn.commit()
+
+    def write(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
+        """One write statement, in a transaction of its own unless one is open. A statement is
+        atomic by itself (SQLite undoes a failed one), so inside a transaction it needs no
+        savepoint: that would cost two more statements per write (the session and both log
+        lines of every turn)."""
+        if self.db.conn.in_transaction:
+            return self.db.execute(sql, params)
+        with self.transaction():
+            return self.db.execute(sql, params)
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, record_id: str) -> StoredRecord | None:

@@ -1,11 +1,18 @@
-"""A small SQLite file shared by every worker process: the channels' ledger and rate limits.
+"""A small SQLite file shared by every worker process: the channels' ledger, rate limits and
+access tokens.
 
 Every WeChat message touches it several times, so its cost matters. A connection per call
 would be simplest, but closing the last connection to a WAL database checkpoints and deletes
 the WAL file: ~4 ms a write. Instead each thread keeps its own connection (thread-safe without
-locks; owners build one `SharedDb` per process, so nothing crosses a fork), and commits skip the
-fsync (synchronous=NORMAL: still atomic and consistent; a power cut may undo the last commits,
-which here means at worst one message answered twice).
+locks; the runtime builds one `SharedDb` per process and hands it to the ledger, the rate limiter
+and the token cache, so nothing crosses a fork), and commits skip the fsync (synchronous=NORMAL:
+still atomic and consistent; a power cut may undo the last commits, which here means at worst
+one message answered twice). One connection per thread, not one per process: a connection
+shared by threads would run one thread's statements inside another thread's open transaction.
+
+A single write statement needs no BEGIN/COMMIT around it: it is atomic on its own, and it takes
+the write lock when it starts (waiting out the busy timeout like BEGIN IMMEDIATE), so the users
+of this file open `transaction()` only to read and then write.
 """
 from __future__ import annotations
 
@@ -34,16 +41,20 @@ def ensure_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
 
 
 class SharedDb:
-    def __init__(self, path: str | Path, schema: str):
+    def __init__(self, path: str | Path, schema: str = ""):
         """Open (creating) the file in WAL mode and run `schema` (idempotent SQL statements)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        db = self.connection()
-        ensure_wal(db)
-        db.executescript(schema)
+        ensure_wal(self.connection())
+        self.ensure(schema)
+
+    def ensure(self, schema: str) -> None:
+        """Run idempotent schema statements (each user of the file brings its own tables)."""
+        if schema:
+            self.connection().executescript(schema)
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode (transactions are explicit)."""
@@ -75,3 +86,12 @@ class SharedDb:
         self._local = threading.local()
         for db in connections:
             db.close()
+
+
+def shared(db: SharedDb | str | Path, schema: str) -> tuple[SharedDb, bool]:
+    """(the SharedDb to use, whether the caller owns it): the runtime's own for the process, or
+    one opened on a path (tests, tools), which its user then closes. `schema` is run either way."""
+    if isinstance(db, SharedDb):
+        db.ensure(schema)
+        return db, False
+    return SharedDb(db, schema), True

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import wait
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
 from typing import Callable
 
 from advisor.reply import Message, Reply
 from webhook import logs
+from webhook.ledger import Delivery
 from webhook.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -62,15 +63,28 @@ def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
         waited = runtime.ledger.wait(job.key, until)
         if waited is not None and waited.parts is None:  # still unanswered: did its claimer die?
             claimed = _claim(runtime, job)
+    stored = None
     if claimed:
-        wait([runtime.submit(_run, runtime, job, claimed)], timeout=max(0.0, until - time.monotonic()))
-    delivery = runtime.ledger.settle(job.key)
+        stored = _wait(runtime.submit(_run, runtime, job, claimed), until - time.monotonic())
+    delivery = stored or runtime.ledger.settle(job.key)  # an answered row is final: no need to read it back
     if delivery is None or delivery.status != "answered":  # None: pruned long ago, answered then
         return Outcome((), delivery.intent if delivery else "", "deferred" if claimed else "repeated")
     if claimed and len(delivery.parts) > 1:
         _send_rest(runtime, job, list(delivery.parts[1:]))
     fresh = "rate_limited" if delivery.intent == "rate_limited" else "answered"
     return Outcome(delivery.parts, delivery.intent, fresh if claimed else "repeated")
+
+
+def _wait(job: Future, seconds: float) -> Delivery | None:
+    """The answer job's result once it is done, None when `seconds` pass first. The future's own
+    wait costs half of `concurrent.futures.wait` (a waiter object and an event per call); asking
+    for `exception` first never raises the job's error here (`_run` logs its failures)."""
+    try:
+        if job.exception(timeout=max(0.0, seconds)) is None:
+            return job.result()
+    except (TimeoutError, CancelledError):
+        pass
+    return None
 
 
 def _claim(runtime: Runtime, job: Job) -> int | None:
@@ -82,18 +96,23 @@ def _claim(runtime: Runtime, job: Job) -> int | None:
     return claimed
 
 
-def _run(runtime: Runtime, job: Job, attempt: int) -> None:
+def _run(runtime: Runtime, job: Job, attempt: int) -> Delivery | None:
     """On the advisor thread: answer, store, and send it ourselves if nobody waits any more.
     A claim taken over meanwhile (we were presumed dead) drops its reply: the taker answers.
 
-    Nobody reads this job's result, so a failure must be logged here or it would vanish."""
+    Returns the delivery when the reply was stored as answered — final, as only a take-over of an
+    unanswered row changes one — so the waiting request need not read it back; None otherwise.
+    The request never sees this job's errors, so a failure must be logged here or it would vanish."""
     try:
         if not runtime.ledger.start(job.key, attempt):
             log.warning("a queued %s answer job was skipped: a later claim took its message over", job.message.channel)
-            return
+            return None
         reply = _reply(runtime, job.message)
         parts = job.split(job.lead + reply.reply if reply.reply else "")
         status = runtime.ledger.answer(job.key, parts, reply.intent, attempt)
+        if status == "answered":
+            return Delivery(job.key, job.message.channel, job.message.user_id, status, tuple(parts), reply.intent,
+                            attempt=attempt)
         if status == "async":
             runtime.send_later(_deliver, runtime, job, parts)
         elif status == "superseded":
@@ -101,6 +120,7 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> None:
     except Exception:
         log.exception("answer job for a %s message failed; its ledger row stays unanswered until a retry"
                       " takes it over", job.message.channel)
+    return None
 
 
 def _reply(runtime: Runtime, message: Message) -> Reply:

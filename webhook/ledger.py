@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from webhook.db import SharedDb
+from webhook.db import SharedDb, shared
 
 KEEP_SECONDS = 2 * 86400  # delivered rows older than this are pruned; failed ones are kept
+PRUNE_EVERY = 60.0  # seconds between one process's prunes: rows only age out, so no claim need wait for it
 STALE_SECONDS = 15.0  # WeChat's retries span ~15 s: a live claimer silent this long is stuck
 SCHEMA = """CREATE TABLE IF NOT EXISTS deliveries (
     key TEXT PRIMARY KEY, channel TEXT NOT NULL, user_id TEXT NOT NULL,
@@ -64,30 +65,45 @@ class Delivery:
 
 
 class Ledger:
-    """Deliveries in one SQLite file (see webhook.db); build one per process."""
+    """Deliveries in one SQLite file (see webhook.db): the process's SharedDb, or a path."""
 
-    def __init__(self, db_path: str | Path, clock: Callable[[], float] = time.time,
+    def __init__(self, db: SharedDb | str | Path, clock: Callable[[], float] = time.time,
                  alive: Callable[[int], bool] | None = None):
-        self.db = SharedDb(db_path, SCHEMA)
+        self.db, self._owns_db = shared(db, SCHEMA)
         self.clock = clock
         self.alive = alive or pid_alive
+        self._pruned_at: float | None = None
         add_claim_columns(self.db)
 
     def close(self) -> None:
-        self.db.close()
+        if self._owns_db:
+            self.db.close()
 
     def claim(self, key: str, channel: str, user_id: str) -> int | None:
         """The claim number for exactly one caller per key, in any process — that caller runs the
-        advisor — else None. An unanswered row whose claimer died or is stuck is taken over."""
+        advisor — else None. An unanswered row whose claimer died or is stuck is taken over.
+
+        A new key is one INSERT, which only one process can win; only a key already there needs
+        the read-then-write transaction of a take-over."""
         now, pid = self.clock(), os.getpid()
+        if self.db.connection().execute(
+                "INSERT OR IGNORE INTO deliveries (key, channel, user_id, status, created_at, updated_at,"
+                " owner, attempt, claimed_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?)",
+                (key, channel, user_id, now, now, pid, now)).rowcount == 1:
+            self._prune(now)
+            return 1
         with self.db.transaction() as db:
-            if db.execute("INSERT OR IGNORE INTO deliveries (key, channel, user_id, status, created_at, updated_at,"
-                          " owner, attempt, claimed_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?)",
-                          (key, channel, user_id, now, now, pid, now)).rowcount == 1:
-                db.execute("DELETE FROM deliveries WHERE created_at < ? AND status IN ('answered', 'sent')",
-                           (now - KEEP_SECONDS,))
-                return 1
             return self._take_over(db, key, now, pid)
+
+    def _prune(self, now: float) -> None:
+        """Forget delivered rows older than KEEP_SECONDS, at most once per PRUNE_EVERY seconds of
+        this process (a few seconds' extra keep is nothing beside two days; a DELETE per claim
+        was a statement per message)."""
+        if self._pruned_at is not None and self._pruned_at <= now < self._pruned_at + PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        self.db.connection().execute("DELETE FROM deliveries WHERE created_at < ? AND status IN ('answered', 'sent')",
+                                     (now - KEEP_SECONDS,))
 
     def _take_over(self, db: sqlite3.Connection, key: str, now: float, pid: int) -> int | None:
         """Inside claim's transaction (BEGIN IMMEDIATE: one process at a time decides)."""
@@ -109,22 +125,21 @@ class Ledger:
         thread's queue is not stuck). False when a later claim took the message over while the
         job was queued — then it must not run the advisor at all, or the turn (session step,
         case, log lines) would happen twice."""
-        with self.db.transaction() as db:
-            return db.execute(f"UPDATE deliveries SET claimed_at = ? WHERE key = ? AND attempt = ? AND {UNANSWERED}",
-                              (self.clock(), key, attempt)).rowcount == 1
+        return self.db.connection().execute(
+            f"UPDATE deliveries SET claimed_at = ? WHERE key = ? AND attempt = ? AND {UNANSWERED}",
+            (self.clock(), key, attempt)).rowcount == 1
 
     def answer(self, key: str, parts: list[str], intent: str, attempt: int | None = None) -> str:
         """Store the reply; returns the status after it: 'async' means nobody is waiting for it
         any more and the caller must deliver it through the send API; 'superseded' means a later
-        claim took the message over, so this reply is dropped (that claim answers instead)."""
-        with self.db.transaction() as db:
-            row = db.execute("SELECT status, attempt FROM deliveries WHERE key = ?", (key,)).fetchone()
-            if row is None or (attempt is not None and row[1] != attempt):
-                return "superseded"
-            new = "answered" if row[0] == "pending" else row[0]
-            db.execute("UPDATE deliveries SET parts = ?, intent = ?, status = ?, updated_at = ? WHERE key = ?",
-                       (json.dumps(parts, ensure_ascii=False), intent, new, self.clock(), key))
-        return new
+        claim took the message over, so this reply is dropped (that claim answers instead).
+        One statement: the claim check, the new status and the reply land together."""
+        rows = self.db.connection().execute(
+            "UPDATE deliveries SET parts = ?, intent = ?, updated_at = ?,"
+            " status = CASE status WHEN 'pending' THEN 'answered' ELSE status END"
+            " WHERE key = ? AND (? IS NULL OR attempt = ?) RETURNING status",
+            (json.dumps(parts, ensure_ascii=False), intent, self.clock(), key, attempt, attempt)).fetchall()
+        return rows[0][0] if rows else "superseded"
 
     def settle(self, key: str) -> Delivery | None:
         """The waiting is over: a stored reply is returned as it is; a reply still pending is

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from webhook.db import SharedDb
+from webhook.db import SharedDb, shared
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS rate_hits (
     user_key TEXT NOT NULL, window INTEGER NOT NULL, hits INTEGER NOT NULL,
@@ -21,20 +21,30 @@ DEFAULT_LIMIT = 20  # messages per minute: far above anyone typing, below any fl
 
 
 class RateLimiter:
-    def __init__(self, db_path: str | Path, limit: int = DEFAULT_LIMIT, window: int = 60,
+    def __init__(self, db: SharedDb | str | Path, limit: int = DEFAULT_LIMIT, window: int = 60,
                  clock: Callable[[], float] = time.time):
-        self.db = SharedDb(db_path, SCHEMA)
+        self.db, self._owns_db = shared(db, SCHEMA)
         self.limit, self.window, self.clock = limit, window, clock
+        self._pruned_window: int | None = None
 
     def allow(self, user_key: str) -> bool:
-        """Count one message for `user_key`; False once the window's limit is passed."""
+        """Count one message for `user_key`; False once the window's limit is passed.
+        The count is one statement (atomic, the write lock taken as it starts)."""
         window = int(self.clock() // self.window)
-        with self.db.transaction() as db:
-            db.execute("DELETE FROM rate_hits WHERE window < ?", (window - 1,))
-            (hits,) = db.execute(
-                "INSERT INTO rate_hits VALUES (?, ?, 1) ON CONFLICT (user_key, window)"
-                " DO UPDATE SET hits = hits + 1 RETURNING hits", (user_key, window)).fetchone()
+        self._prune(window)
+        ((hits,),) = self.db.connection().execute(
+            "INSERT INTO rate_hits VALUES (?, ?, 1) ON CONFLICT (user_key, window)"
+            " DO UPDATE SET hits = hits + 1 RETURNING hits", (user_key, window)).fetchall()
         return hits <= self.limit
 
+    def _prune(self, window: int) -> None:
+        """Windows before the last one are never read again: forget them when this process first
+        counts in a new window (not with every message)."""
+        if window == self._pruned_window:
+            return
+        self._pruned_window = window
+        self.db.connection().execute("DELETE FROM rate_hits WHERE window < ?", (window - 1,))
+
     def close(self) -> None:
-        self.db.close()
+        if self._owns_db:
+            self.db.close()

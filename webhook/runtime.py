@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 from advisor.core import Advisor
 from advisor.reply import Message, Reply
 from webhook.channels.wxapi import AccessTokens, WeChatApi, WeComApi
+from webhook.db import SharedDb
 from webhook.ledger import Ledger
 from webhook.ratelimit import RateLimiter
 
@@ -35,10 +36,10 @@ class _Process:
     """What one worker process owns; never shared across a fork."""
 
     def __init__(self, data_dir: Path, config: Mapping[str, Any]):
-        db = data_dir / CHANNELS_DB
-        self.ledger = Ledger(db)
-        self.limiter = RateLimiter(db, int(config["ADVISOR_RATE_LIMIT"]))
-        self.tokens = AccessTokens(db)
+        self.channels_db = SharedDb(data_dir / CHANNELS_DB)  # each thread's one connection serves all three
+        self.ledger = Ledger(self.channels_db)
+        self.limiter = RateLimiter(self.channels_db, int(config["ADVISOR_RATE_LIMIT"]))
+        self.tokens = AccessTokens(self.channels_db)
         self.advisor_thread = ThreadPoolExecutor(1, thread_name_prefix="advisor")
         self.senders = ThreadPoolExecutor(2, thread_name_prefix="sender")
         self.advisor: Advisor | None = None  # created on (and only touched by) the advisor thread
@@ -145,8 +146,7 @@ class Runtime:
             process.advisor_thread.submit(process.advisor.store.close).result()
         process.advisor_thread.shutdown(wait=True)
         process.senders.shutdown(wait=True)
-        process.ledger.close()
-        process.limiter.close()
+        process.channels_db.close()
 
 
 def _logged(fn: Callable[..., Any], *args) -> Any:

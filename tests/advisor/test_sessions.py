@@ -1,6 +1,9 @@
 """Sessions remember slots and the last answer, expire after the TTL, survive a restart."""
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 from advisor.core import Advisor
 from advisor.reply import Message
 from advisor.session import Session, SessionStore
@@ -77,3 +80,13 @@ def test_every_turn_is_logged(advisor):
     transcript = advisor.log.transcript("logged")
     assert [m.direction for m in transcript] == ["in", "out"]
     assert transcript[1].intent == "not_found" and not transcript[1].answered
+
+
+def test_the_stored_state_is_every_field_but_the_user_and_the_takeover():
+    """to_json builds its dict shallowly; the text stays exactly what asdict gave (field order too)."""
+    session = Session("u", region="450100", slots={"age": 80, "needs": ["助餐"]}, last_question="南宁长者饭堂",
+                      last_ids=["a", "b"], list_ids=["b"], pages=["下一页"], traditional=True, paused_by="顾问甲",
+                      pending={"type": "referral", "summary": "帮我登记", "phone": "", "step": "need"})
+    expected = {k: v for k, v in asdict(session).items() if k not in ("user_id", "paused_by")}
+    assert session.to_json() == json.dumps(expected, ensure_ascii=False)
+    assert Session.from_json("u", session.to_json(), "顾问甲") == session

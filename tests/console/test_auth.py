@@ -103,6 +103,17 @@ def test_logout_ends_the_session(admin, console_dir):
     assert (ADMIN[0], "logout") in audit_actions(console_dir)
 
 
+def test_a_changed_secret_key_takes_effect_at_once(app, admin, monkeypatch):
+    """The cookie signer is built once per key set: rotating the key still signs everyone out
+    at the next request, and listing the old key as a fallback keeps their sessions."""
+    old = app.secret_key
+    assert admin.get("/console/").status_code == 200
+    monkeypatch.setattr(app, "secret_key", "a-rotated-secret-key-" + "x" * 32)
+    assert admin.get("/console/").status_code == 302
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old])
+    assert admin.get("/console/").status_code == 200
+
+
 def test_a_disabled_account_loses_its_open_session(client, console_dir, app):
     advisor = login(app.test_client(), ADVISOR)
     admin = login(client, ADMIN)

@@ -80,6 +80,25 @@ def test_compatible_mode_believes_only_the_ciphertext(wechat):
     assert "南宁" in wechat.text(response)
 
 
+def test_the_channel_is_built_once_and_follows_a_settings_change(app, client, monkeypatch):
+    """One channel per settings (the AES key decoded and the cipher set up once), not one per
+    request; a token or key changed in the config still takes effect with the next request."""
+    from webhook.routes import wechat as route
+
+    route._channel.cache_clear()
+    old = WeChatClient(client)
+    for _ in range(3):
+        user = unique()
+        assert old.reply(old.aes(text_xml(user, QUESTION))).target == user
+    assert route._channel.cache_info().misses == 1
+    new_key = "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj"
+    monkeypatch.setitem(app.config, "WECHAT_TOKEN", "a-new-token")
+    monkeypatch.setitem(app.config, "WECHAT_ENCODING_AES_KEY", new_key)
+    assert old.aes(text_xml(unique(), QUESTION)).status_code == 403
+    new, user = WeChatClient(client, token="a-new-token", aes_key=new_key), unique()
+    assert new.reply(new.aes(text_xml(user, QUESTION))).target == user
+
+
 def test_success_is_never_encrypted(wechat):
     response = wechat.aes(event_xml(unique(), "VIEW", "https://example.org/menu"))
     assert response.get_data(as_text=True) == "success"

@@ -50,9 +50,9 @@ class EncryptedChannel:
         if self.crypto is None:
             raise ProtocolError("encrypted mode is not configured (EncodingAESKey unset)")
         msg_signature, timestamp, nonce = required(args, "msg_signature", "timestamp", "nonce")
-        check_timestamp(timestamp)  # cheap, and before any XML is parsed
+        check_timestamp(timestamp)  # cheap, and before any XML is parsed (so not again below)
         _, encrypted, _ = wx.parse_envelope(body)
-        xml = self.crypto.check(msg_signature, timestamp, nonce, encrypted)
+        xml = self.crypto.open_signed(msg_signature, timestamp, nonce, encrypted)
         return Inbound(wx.parse_message(xml), True, nonce)
 
     def render(self, inbound: Inbound, text: str) -> str:

@@ -16,7 +16,6 @@ import http.client
 import json
 import logging
 import re
-import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlencode, urlsplit
 
-from webhook.db import ensure_wal
+from webhook.db import SharedDb, shared
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,6 @@ WECHAT_API = "https://api.weixin.qq.com"
 WECOM_API = "https://qyapi.weixin.qq.com"
 DEFAULT_TIMEOUT = 5.0
 REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token counts as stale
-BUSY_TIMEOUT_MS = 30_000  # longer than a token fetch, which may hold the refresh lock
 # 40001 invalid credential, 42001 token expired, 40014 invalid token: refresh and retry once.
 TOKEN_ERRORS = frozenset({40001, 42001, 40014})
 SECRET_PARAMS = re.compile(r"((?:access_token|secret|corpsecret)=)[^&#]*")
@@ -73,17 +71,19 @@ class AccessTokens:
     database — not a SQLite write lock, so other writers of the same file are not held up by
     a slow token endpoint — and re-reads under the lock, so waiters pick up the new token
     instead of fetching their own. A crashed holder releases the flock with its process.
+    The file is the runtime's SharedDb (this thread's connection, kept open), or a path.
     """
 
-    def __init__(self, db_path: str | Path, margin: float = REFRESH_MARGIN,
+    def __init__(self, db: SharedDb | str | Path, margin: float = REFRESH_MARGIN,
                  clock: Callable[[], float] = time.time):
-        self.db_path = Path(db_path)
+        self.db, self._owns_db = shared(db, SCHEMA)
+        self.db_path = self.db.path
         self.margin = margin
         self.clock = clock
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            ensure_wal(db)
-            db.execute(SCHEMA)
+
+    def close(self) -> None:
+        if self._owns_db:
+            self.db.close()
 
     def get(self, key: str, fetch: Fetch) -> str:
         """The cached token for `key`, or a new one from `fetch() -> (token, expires_in)`."""
@@ -99,33 +99,20 @@ class AccessTokens:
         sql, args = "DELETE FROM access_tokens WHERE key = ?", [key]
         if token is not None:
             sql, args = sql + " AND token = ?", args + [token]
-        with self._connect() as db:
-            db.execute(sql, args)
+        self.db.connection().execute(sql, args)
 
     def _read_fresh(self, key: str) -> str | None:
-        with self._connect() as db:
-            row = db.execute("SELECT token FROM access_tokens WHERE key = ? AND refresh_at > ?",
-                             (key, self.clock())).fetchone()
+        row = self.db.connection().execute("SELECT token FROM access_tokens WHERE key = ? AND refresh_at > ?",
+                                           (key, self.clock())).fetchone()
         return row[0] if row else None
 
     def _store(self, key: str, token: str, expires_in: int) -> str:
         now = self.clock()
         # A token shorter-lived than twice the margin is still reused for half its life.
         refresh_at = now + expires_in - min(self.margin, expires_in / 2)
-        with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO access_tokens VALUES (?, ?, ?, ?, ?)",
-                       (key, token, refresh_at, now + expires_in, now))
+        self.db.connection().execute("INSERT OR REPLACE INTO access_tokens VALUES (?, ?, ?, ?, ?)",
+                                     (key, token, refresh_at, now + expires_in, now))
         return token
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection per operation: cheap, and safe across gunicorn's fork and threads."""
-        db = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            yield db
-        finally:
-            db.close()
 
     @contextmanager
     def _refresh_lock(self, key: str) -> Iterator[None]:

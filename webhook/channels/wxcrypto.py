@@ -104,14 +104,13 @@ class MessageCrypto:
         if not token:
             raise ValueError("token must not be empty")
         self._token = token
-        self._key = decode_aes_key(encoding_aes_key)
+        key = decode_aes_key(encoding_aes_key)
+        # Immutable (each use makes its own encryptor/decryptor context), so built once.
+        self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))
         self._receive_id = receive_id.encode("utf-8")
 
     def __repr__(self) -> str:  # never show the token or the key in logs and tracebacks
         return f"MessageCrypto(receive_id={self._receive_id.decode()!r})"
-
-    def _cipher(self) -> Cipher:
-        return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
 
     def decrypt(self, ciphertext_b64: str) -> str:
         """Open a ciphertext; call only after its signature checked out (see `check`).
@@ -122,7 +121,7 @@ class MessageCrypto:
         raw = _b64decode(ciphertext_b64)
         if not raw or len(raw) % 16:
             raise BadCiphertext("ciphertext length is not a whole number of AES blocks")
-        decryptor = self._cipher().decryptor()
+        decryptor = self._cipher.decryptor()
         body = _unpad(decryptor.update(raw) + decryptor.finalize())
         message, receive_id = _split_plaintext(body)
         if not hmac.compare_digest(receive_id, self._receive_id):
@@ -134,7 +133,7 @@ class MessageCrypto:
         """Encrypt and sign a reply: (encrypted_b64, msg_signature, timestamp, nonce)."""
         message = text.encode("utf-8")
         plain = os.urandom(16) + struct.pack(">I", len(message)) + message + self._receive_id
-        encryptor = self._cipher().encryptor()
+        encryptor = self._cipher.encryptor()
         encrypted = encryptor.update(_pad(plain)) + encryptor.finalize()
         encrypted_b64 = base64.b64encode(encrypted).decode("ascii")
         timestamp = str(int(time.time()) if timestamp is None else timestamp)
@@ -147,6 +146,12 @@ class MessageCrypto:
         """Verify signature and freshness, then decrypt: the whole inbound check, in order."""
         check_signature(msg_signature, self._token, timestamp, nonce, encrypted)
         check_timestamp(timestamp, now)
+        return self.decrypt(encrypted)
+
+    def open_signed(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> str:
+        """`check` for a caller that has checked the timestamp already (before parsing the body
+        the ciphertext came in): the signature, then decrypt."""
+        check_signature(msg_signature, self._token, timestamp, nonce, encrypted)
         return self.decrypt(encrypted)
 
     def verify_url(self, msg_signature: str, timestamp: str, nonce: str, echostr: str,

@@ -1,6 +1,8 @@
 """`/webhooks/wechat`: the Official Account callback; 404 until WECHAT_TOKEN is set."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, current_app
 
 from webhook.channels.wechat import WeChatChannel
@@ -10,12 +12,18 @@ bp = Blueprint("wechat", __name__, url_prefix="/webhooks")
 
 
 def channel() -> WeChatChannel:
-    """Built per request from the config: cheap, and tests may change the config."""
+    """The channel for the settings as they are now (tests and operators may change them)."""
     config = current_app.config
     if not config.get("WECHAT_TOKEN"):
         abort(404)
-    return WeChatChannel(config["WECHAT_TOKEN"], config.get("WECHAT_APP_ID", ""),
-                         config.get("WECHAT_ENCODING_AES_KEY", ""))
+    return _channel(config["WECHAT_TOKEN"], config.get("WECHAT_APP_ID", ""), config.get("WECHAT_ENCODING_AES_KEY", ""))
+
+
+@lru_cache(maxsize=8)
+def _channel(token: str, app_id: str, encoding_aes_key: str) -> WeChatChannel:
+    """One channel per distinct settings, not per request: it decodes the AES key and sets up the
+    cipher once. It holds nothing that changes, so every request and thread may share it."""
+    return WeChatChannel(token, app_id, encoding_aes_key)
 
 
 @bp.get("/wechat")
