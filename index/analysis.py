@@ -30,7 +30,6 @@ from whoosh.system import pack_uint as _pack_uint
 DATA = Path(__file__).parent / "data"
 DEFAULT_FREQ = 1000  # a domain word without a frequency: high enough to win over its parts
 CACHE = 4096  # blocks and runs a serving process remembers; an index build raises it (build_caches)
-REAL_WORD_FREQ = 1  # any entry of jieba's dictionary is a word; 0 marks a prefix only
 _SKIP = re.compile(r"^[\s\W_]+$")
 _BLOCK = jieba.re_han_default  # jieba's own block pattern (0.42.1): what `jieba.cut` segments alone
 _jieba_lock = threading.RLock()
@@ -113,7 +112,7 @@ def is_word(word: str) -> bool:
     neither it nor the index knows (省签 from 那几个省签了个) is jieba's HMM guessing at
     characters, not a topic."""
     ensure_jieba()
-    return (jieba.dt.FREQ.get(word) or 0) >= REAL_WORD_FREQ
+    return bool(jieba.dt.FREQ.get(word))  # 0 marks a prefix of a word, not a word
 
 
 def ensure_jieba() -> None:
