@@ -104,8 +104,8 @@ def test_logout_ends_the_session(admin, console_dir):
 
 
 def test_a_changed_secret_key_takes_effect_at_once(app, admin, monkeypatch):
-    """The cookie signer is built once per key set: rotating the key still signs everyone out
-    at the next request, and listing the old key as a fallback keeps their sessions."""
+    """Rotating the key signs everyone out at the next request; listing the old key as a
+    fallback keeps their sessions."""
     old = app.secret_key
     assert admin.get("/console/").status_code == 200
     monkeypatch.setattr(app, "secret_key", "a-rotated-secret-key-" + "x" * 32)

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Flask, render_template
-from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from webhook.console import auth, context
@@ -26,24 +25,7 @@ def register(app: Flask) -> None:
     app.secret_key = app.config.get("ADVISOR_SECRET_KEY") or secret_key_for(app.config["DATA_DIR"])
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="advisor_console",
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
-    app.session_interface = SessionCookies()
     app.register_blueprint(bp)
-
-
-class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed cookie sessions, with the signing serializer built once per set of keys
-    instead of on every request: Flask opens the session for every request, the webhooks' too,
-    and building the serializer was most of that. A changed key (or fallbacks) builds a new one."""
-
-    _cached: tuple = (None, None)  # (keys, serializer), replaced as one value: safe across threads
-
-    def get_signing_serializer(self, app: Flask):
-        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        cached_keys, serializer = self._cached
-        if cached_keys != keys:
-            serializer = super().get_signing_serializer(app)
-            self._cached = (keys, serializer)
-        return serializer
 
 
 def _assemble() -> None:
