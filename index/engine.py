@@ -28,8 +28,9 @@ from whoosh.fields import ID, KEYWORD, Schema
 
 from index import analysis
 from index.analysis import ChineseAnalyzer, ChineseText, analyse
+from index.bulk import write_segments
 from index.lexicon import Lexicon
-from index.scoring import hot_terms
+from index.scoring import segment_readers, hot_terms
 from knowledge.records import UNIT_LABELS, Record
 from knowledge.store import Store
 
@@ -159,19 +160,11 @@ def _rebuild_locked(store: Store, files: IndexFiles, dictionary: tuple) -> int:
 
 def _build(target: Path, records: list[Record]) -> None:
     ix = whoosh_index.create_in(str(target), make_schema())
-    # Two analysing processes on a 2-core machine: jieba is most of the cost. They leave two
-    # segments, which the array scoring reads as cheaply as one; small builds skip the fork.
-    # The forked processes inherit the raised block-cache limit; this one gets its own back.
+    # Two analysing processes on a 2-core machine; small builds skip the fork. The forked
+    # processes inherit the raised block-cache limit; this one gets its own back afterwards.
     procs = PROCESSES if len(records) >= PARALLEL_FROM else 1
     with analysis.build_caches(BUILD_CACHE):
-        writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1, codec=_build_codec())
-        try:
-            for record in records:
-                writer.add_document(**document(record))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(optimize=True)
+        write_segments(ix, records, document, _build_codec(), procs)
     ix.close()
 
 
@@ -180,8 +173,7 @@ def _hot_terms(target: Path) -> list[tuple[str, int]]:
     this index (index/scoring.py `PostingArrays.warm`): listed once here, not at every open."""
     ix = whoosh_index.open_dir(str(target))
     with ix.reader() as reader:
-        leaves = [(leaf, offset, None) for leaf, offset in
-                  (reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)])]
+        leaves = [(leaf, offset, None) for leaf, offset in segment_readers(reader)]
         hot = hot_terms(leaves, TEXT_FIELDS, HOT_POSTINGS * max(reader.doc_count_all(), 1))
     ix.close()
     return hot

@@ -60,7 +60,7 @@ class PostingArrays:
     def __init__(self, reader, fields: dict[str, float], cache: SegmentCache | None = None):
         self.reader, self.fields = reader, fields
         self.cache = cache if cache is not None else SegmentCache()
-        self.leaves = [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in _leaves(reader)]
+        self.leaves = [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in segment_readers(reader)]
         self.size = reader.doc_count_all()
         unseen = sum(leaf.doc_count_all() for leaf, _, segment_id in self.leaves if segment_id not in self.cache)
         self.unseen_share = unseen / self.size if self.size else 0.0  # docs in segments not read before
@@ -176,8 +176,11 @@ class PostingArrays:
                 ids.update((local, leaf.stored_fields(local)["id"]) for local in range(leaf.doc_count_all()))
 
 
-def _leaves(reader) -> list:
-    return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+def segment_readers(reader) -> list:
+    """(segment reader, first doc number) per segment; none for an index of no records, whose
+    reader is whoosh's EmptyReader (no segment)."""
+    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    return [(leaf, offset) for leaf, offset in leaves if leaf.segment() is not None]
 
 
 def _sum_parts(parts: list[tuple[np.ndarray, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray]:
