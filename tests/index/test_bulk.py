@@ -39,6 +39,14 @@ def postings(ix) -> dict:
     return found
 
 
+def term_statistics(ix) -> dict:
+    """(field, term) → total weight, document frequency and highest weight, as each term's info
+    in the terms table says (the blocks' own statistics are summed into it)."""
+    with ix.reader() as reader:
+        return {(field, term): (info.weight(), info.doc_frequency(), info.max_weight())
+                for field, term in reader.all_terms() for info in [reader.term_info(field, term)]}
+
+
 def test_two_processes_index_exactly_what_one_does(tmp_path, records):
     alone = build(tmp_path / "one", records, processes=1)
     parallel = build(tmp_path / "two", records, processes=2)
@@ -94,11 +102,17 @@ def test_edits_after_a_parallel_build_reach_the_index(fresh_searcher, monkeypatc
     assert fresh_searcher.search("紫藤花园试点")[0].hits[0].record.id == record.id
 
 
-def test_term_postings_iterate_as_whooshs_sorted_pool():
-    pool = bulk.TermPostings()
-    items = [("title", b"\xe5\x85\xbb", 0, 3.0, b"\x01"), ("body", b"b", 0, 1.0, b"\x01"),
-             ("body", b"a", 1, 2.0, b"\x02"), ("body", b"b", 2, 1.0, b"\x01"), ("body", b"a", 3, 1.0, b"\x01")]
-    for item in items:
-        pool.add(item)
-    assert list(pool.iter_postings()) == sorted(items)
-    assert pool.fieldnames == {"title", "body"}
+def test_the_bulk_writer_writes_what_whooshs_own_writer_writes(tmp_path, records):
+    """Block by block (terms with more postings than a block holds included) as whoosh's
+    SegmentWriter with its posting pool and one add_posting per posting."""
+    ours = build(tmp_path / "ours", records, processes=1)
+    (tmp_path / "whoosh").mkdir()
+    plain = whoosh_index.create_in(str(tmp_path / "whoosh"), engine.make_schema())
+    writer = plain.writer(codec=engine._build_codec())
+    for record in records:
+        writer.add_document(**engine.document(record))
+    writer.commit()
+    assert postings(ours) == postings(plain)
+    assert term_statistics(ours) == term_statistics(plain)
+    with ours.reader() as reader:
+        assert max(reader.doc_frequency("body", term) for term in reader.lexicon("body")) > 128
