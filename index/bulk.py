@@ -12,7 +12,7 @@ through heapq: at 100k records that spill alone took a third of the build. Here:
 - each term's postings go to whoosh's W3 postings writer a block at a time (`_fill_blocks`
   sets what its per-posting `add_posting` would have buffered; whoosh-reloaded is pinned, and
   tests/index/test_bulk.py compares every term's postings and statistics with whoosh's own);
-- a process writes one segment per `SEGMENT_RECORDS` records, which bounds its memory.
+- a process writes one segment per `SEGMENT_RECORDS` records at most, which bounds its memory.
 
 The segments are ordinary whoosh segments: searchers, incremental updates and merges read them
 like any other. The parent holds whoosh's index lock and lists them in the table of contents,
@@ -56,11 +56,11 @@ def write_segments(ix, records: list, document, codec, processes: int) -> None:
     in `processes` forked processes (1: in this one) and commit the segments."""
     parent = SegmentWriter(ix, codec=codec)  # takes whoosh's index lock
     try:
-        spans = _spans(len(records), processes)
-        if processes > 1 and len(spans) > 1:
-            segments = _in_processes(ix, records, document, codec, spans, processes)
+        parts = _parts(len(records), processes)
+        if processes > 1 and parts > 1:
+            segments = _in_processes(ix, records, document, codec, parts, processes)
         else:
-            segments = [_write_segment(ix, records[start:stop], document, codec) for start, stop in spans]
+            segments = [_write_segment(ix, records[first::parts], document, codec) for first in range(parts)]
     except BaseException:
         parent.cancel()
         raise
@@ -69,27 +69,28 @@ def write_segments(ix, records: list, document, codec, processes: int) -> None:
     parent._finish()
 
 
-def _spans(count: int, processes: int) -> list[tuple[int, int]]:
-    """Contiguous record ranges: at least one per process, none over SEGMENT_RECORDS."""
+def _parts(count: int, processes: int) -> int:
+    """How many segments: one per process at least, and none over SEGMENT_RECORDS; part k takes
+    every record from the k-th on, stepping by the number of parts (long and short records,
+    such as the curated ones first in the store, spread evenly over the processes)."""
     parts = max(processes, -(-count // SEGMENT_RECORDS))
-    parts = -(-parts // processes) * processes  # a multiple of the processes: even shares
-    size = -(-count // parts) or 1
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
+    return min(count, -(-parts // processes) * processes)  # a multiple of the processes: even shares
 
 
-def _in_processes(ix, records, document, codec, spans, processes) -> list:
+def _in_processes(ix, records, document, codec, parts: int, processes: int) -> list:
     _shared.update(records=records, document=document, codec=codec)
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            return pool.starmap(_write_shared_span, [(ix.storage.folder, ix.indexname, *span) for span in spans])
+            jobs = [(ix.storage.folder, ix.indexname, first, parts) for first in range(parts)]
+            return pool.starmap(_write_shared_part, jobs)
     finally:
         _shared.clear()
 
 
-def _write_shared_span(folder: str, indexname: str, start: int, stop: int):
-    """In a forked process: the records it inherited, [start, stop) of them, as one segment."""
+def _write_shared_part(folder: str, indexname: str, first: int, parts: int):
+    """In a forked process: one part of the records it inherited, as one segment."""
     ix = whoosh_index.open_dir(folder, indexname=indexname)
-    return _write_segment(ix, _shared["records"][start:stop], _shared["document"], _shared["codec"])
+    return _write_segment(ix, _shared["records"][first::parts], _shared["document"], _shared["codec"])
 
 
 def _write_segment(ix, records: list, document, codec):

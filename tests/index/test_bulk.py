@@ -66,13 +66,14 @@ def test_no_records_make_an_empty_index_that_searches(tmp_path):
 @pytest.mark.parametrize("count, processes, per_segment", [
     (0, 2, 50), (1, 2, 50), (3, 2, 50), (166, 2, 50), (166, 1, 50), (1000, 2, 300), (100_001, 2, 50_000),
 ])
-def test_spans_cover_the_records_in_order_within_the_segment_size(count, processes, per_segment, monkeypatch):
+def test_parts_cover_every_record_once_within_the_segment_size(count, processes, per_segment, monkeypatch):
     monkeypatch.setattr(bulk, "SEGMENT_RECORDS", per_segment)
-    spans = bulk._spans(count, processes)
-    assert [i for start, stop in spans for i in range(start, stop)] == list(range(count))
-    assert all(0 < stop - start <= per_segment for start, stop in spans)
+    parts = bulk._parts(count, processes)
+    shares = [range(count)[first::parts] for first in range(parts)]
+    assert sorted(i for share in shares for i in share) == list(range(count))
+    assert all(0 < len(share) <= per_segment for share in shares)
     if count >= processes:
-        assert len(spans) % processes == 0
+        assert parts % processes == 0
 
 
 def test_a_failure_in_a_building_process_fails_the_build_and_the_old_index_serves(fresh_searcher, monkeypatch):
