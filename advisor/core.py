@@ -51,7 +51,7 @@ class Advisor:
 
     def handle(self, message: Message) -> Reply:
         text = clean(message.text)
-        session = self.sessions.load(message.user_id)
+        session = self.sessions.load(message.conversation)
         if message.region:
             session.region = message.region
         if text:
@@ -147,8 +147,8 @@ class Advisor:
         return reply.with_text(pages[0])
 
     def _log(self, message: Message, text: str, reply: Reply) -> None:
-        self.log.log(message.user_id, message.channel, "in", text)
-        self.log.log(message.user_id, message.channel, "out", reply.reply, intent=reply.intent,
+        self.log.log(message.conversation, message.channel, "in", text)
+        self.log.log(message.conversation, message.channel, "out", reply.reply, intent=reply.intent,
                      confidence=reply.confidence, handoff=reply.handoff, answered=bool(reply.records),
                      sources=[r.id for r in reply.records])
 

@@ -8,10 +8,26 @@ from knowledge.records import Record
 
 @dataclass(frozen=True)
 class Message:
-    user_id: str
+    user_id: str  # as the channel knows the person: a WeChat openid, a WeCom account, an API caller's id
     text: str = ""
     channel: str = "cli"
     region: str = ""  # a division code a channel already knows (a WeChat location message)
+
+    @property
+    def conversation(self) -> str:
+        return conversation_id(self.channel, self.user_id)
+
+
+def conversation_id(channel: str, user_id: str) -> str:
+    """Whom the advisor talks to, as sessions, cases and the message log key it: "wecom:zhangsan".
+    A user id is unique only within its channel, so a WeCom "zhangsan" and a JSON API caller's
+    "zhangsan" are two people, and an API caller cannot name a WeChat user's conversation."""
+    return f"{channel}:{user_id}"
+
+
+def channel_user_id(conversation: str, channel: str) -> str:
+    """The id `channel` itself knows a conversation's person by (to send them a message)."""
+    return conversation.removeprefix(f"{channel}:")
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,18 @@ def _v4_console_accounts(db: sqlite_utils.Database) -> None:
     db["audit_log"].create_index(["at"])
 
 
+def _v5_conversations_per_channel(db: sqlite_utils.Database) -> None:
+    """Sessions, messages and cases key on the conversation, "<channel>:<user id>" (see
+    `advisor.reply.conversation_id`): a user id is unique only within its channel. Rows kept
+    under the bare id get their channel put in front; rows without a channel or id stay."""
+    for table in ("sessions", "messages", "cases"):
+        db.execute(f"UPDATE {table} SET user_id = channel || ':' || user_id "
+                   "WHERE channel IS NOT NULL AND channel != '' AND user_id IS NOT NULL AND user_id != ''")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases, _v4_console_accounts,
+    _v5_conversations_per_channel,
 )
 LATEST = len(MIGRATIONS)
 

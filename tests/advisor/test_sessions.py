@@ -50,36 +50,51 @@ def test_follow_up_survives_restart(advisor):
 
 def test_slots_remembered(advisor):
     advisor.handle(Message(user_id="slots", text="我妈78岁，瘫痪在床，家里是低保户"))
-    session = advisor.sessions.load("slots")
+    session = advisor.sessions.load("cli:slots")
     assert session.slots["age"] == 78
     assert "失能" in session.slots["conditions"] and "低保" in session.slots["income"]
 
 
 def test_self_location_is_remembered_but_a_topic_place_is_not(advisor):
     advisor.handle(Message(user_id="home", text="我住在泾源，有什么养老服务"))
-    assert advisor.sessions.load("home").region.startswith("6404")
+    assert advisor.sessions.load("cli:home").region.startswith("6404")
     advisor.handle(Message(user_id="topic", text="广州有几家旅居养老基地"))
-    assert advisor.sessions.load("topic").region == ""
+    assert advisor.sessions.load("cli:topic").region == ""
 
 
 def test_location_message_sets_region(advisor):
     advisor.handle(Message(user_id="loc", text="", region="450100"))
-    assert advisor.sessions.load("loc").region == "450100"
+    assert advisor.sessions.load("cli:loc").region == "450100"
 
 
 def test_paused_conversation_gets_no_bot_reply(advisor):
     advisor.handle(Message(user_id="paused", text="你好"))
     with advisor.store.transaction():
-        advisor.store.db.execute("UPDATE sessions SET paused_by = 'advisor1' WHERE user_id = 'paused'")
+        advisor.store.db.execute("UPDATE sessions SET paused_by = 'advisor1' WHERE user_id = 'cli:paused'")
     reply = advisor.handle(Message(user_id="paused", text="南宁长者饭堂有补贴吗"))
     assert reply.reply == "" and reply.handoff and not reply.records
 
 
 def test_every_turn_is_logged(advisor):
     advisor.handle(Message(user_id="logged", text="北京养老院床位补贴多少钱"))
-    transcript = advisor.log.transcript("logged")
+    transcript = advisor.log.transcript("cli:logged")
     assert [m.direction for m in transcript] == ["in", "out"]
     assert transcript[1].intent == "not_found" and not transcript[1].answered
+
+
+def test_the_same_user_id_on_two_channels_is_two_people(advisor):
+    """A WeCom account "zhangsan" is not the JSON API caller "zhangsan": no shared place,
+    follow-up or case, and the API cannot name the WeCom person's conversation either."""
+    advisor.handle(Message(user_id="zhangsan", text="我住在泾源", channel="api"))
+    number = advisor.handle(Message(user_id="zhangsan", text="转人工", channel="api")).case_number
+    assert number and advisor.sessions.load("api:zhangsan").region.startswith("6404")
+    progress = advisor.handle(Message(user_id="zhangsan", text="查进度", channel="wecom"))
+    assert number not in progress.reply
+    assert advisor.sessions.load("wecom:zhangsan").region == ""
+    advisor.handle(Message(user_id="wecom:zhangsan", text="查进度", channel="api"))
+    assert advisor.sessions.load("wecom:zhangsan").region == ""
+    assert [c.number for c in advisor.cases.list(user_id="api:zhangsan")] == [number]
+    assert [m.channel for m in advisor.log.transcript("wecom:zhangsan")] == ["wecom", "wecom"]
 
 
 def test_the_stored_state_is_every_field_but_the_user_and_the_takeover():

@@ -258,6 +258,15 @@ def test_create_form_errors(advisor, data, changes, field, message):
     assert CaseBook(data).list() == []
 
 
+@pytest.mark.parametrize("typed", ["oElder7", "wechat:oElder7"])
+def test_a_case_made_by_hand_for_a_chat_user_joins_their_conversation(advisor, data, typed):
+    """Typed bare or copied from the conversations page, the id names the WeChat conversation,
+    so the elder's "查进度" finds the case."""
+    response = post(advisor, "/console/cases/new", new_case(user_id=typed, channel="wechat"))
+    case = CaseBook(data).get(response.location.rsplit("/", 1)[1])
+    assert (case.user_id, case.channel) == ("wechat:oElder7", "wechat")
+
+
 def test_new_form_renders(advisor):
     page = text(advisor.get("/console/cases/new"))
     assert 'name="consent"' in page and 'value="handoff"' in page and f'<option value="{ADVISOR[0]}" selected>' in page

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
+from advisor.reply import conversation_id
 from knowledge.audit import AuditLog
 from knowledge.conversations import MessageLog
 from knowledge.store import Store
@@ -41,8 +42,13 @@ def page(client, path: str) -> str:
     return response.get_data(as_text=True)
 
 
-def transcript_path(user_id: str) -> str:
-    return f"/console/conversations/{quote(user_id, safe='')}"
+def conv(user_id: str, channel: str = "api") -> str:
+    """The conversation a channel's user is: what the console lists, opens and audits."""
+    return conversation_id(channel, user_id)
+
+
+def transcript_path(user_id: str, channel: str = "api") -> str:
+    return f"/console/conversations/{quote(conv(user_id, channel), safe='')}"
 
 
 def audit_entries(console_dir, action: str):
@@ -53,10 +59,10 @@ def audit_entries(console_dir, action: str):
         store.close()
 
 
-def messages_of(console_dir, user_id: str):
+def messages_of(console_dir, user_id: str, channel: str = "api"):
     store = Store.in_dir(console_dir)
     try:
-        return MessageLog(store).transcript(user_id)
+        return MessageLog(store).transcript(conv(user_id, channel))
     finally:
         store.close()
 
@@ -77,7 +83,7 @@ def test_the_last_message_is_masked_in_the_list(advisor, console_dir):
     ask(advisor, user, "你好")
     store = Store.in_dir(console_dir)
     try:
-        MessageLog(store).log(user, "api", "in", f"我的身份证是{RESIDENT_ID}")
+        MessageLog(store).log(conv(user), "api", "in", f"我的身份证是{RESIDENT_ID}")
     finally:
         store.close()
     html = page(advisor, "/console/conversations/")
@@ -91,10 +97,10 @@ def test_open_handoff_tickets_come_first_with_a_takeover_button(advisor):
     html = page(advisor, "/console/conversations/")
     assert number.startswith("RG-") and number in html
     assert html.index(number) < html.index("最近的对话")
-    takeover = f'action="/console/conversations/{waiting}/takeover"'
+    takeover = f'action="/console/conversations/{conv(waiting)}/takeover"'
     assert html.index(takeover) < html.index("最近的对话")
     assert "待转人工" in html
-    post(advisor, f"/console/conversations/{waiting}/takeover")
+    post(advisor, transcript_path(waiting) + "/takeover")
     html = page(advisor, "/console/conversations/")
     assert f"{ADVISOR[0]} 接管中" in html and takeover not in html
 
@@ -121,7 +127,7 @@ def test_reveal_is_a_post_that_is_audited_and_lasts_one_response(advisor, consol
     assert response.status_code == 200 and PHONE in html and "已记入审计" in html
     assert response.headers["Cache-Control"] == "no-store"
     (entry,) = audit_entries(console_dir, "reveal")
-    assert (entry.actor, entry.target) == (ADVISOR[0], user)
+    assert (entry.actor, entry.target) == (ADVISOR[0], conv(user))
     assert PHONE not in page(advisor, transcript_path(user))
 
 
@@ -153,7 +159,7 @@ def test_while_taken_over_the_bot_is_silent_and_the_question_is_logged(advisor, 
     html = page(advisor, transcript_path(user))
     assert "我想找顾问问问补贴的事" in html and f"{ADVISOR[0]} 接管中" in html and 'name="text"' in html
     (entry,) = audit_entries(console_dir, "takeover")
-    assert (entry.actor, entry.target) == (ADVISOR[0], user)
+    assert (entry.actor, entry.target) == (ADVISOR[0], conv(user))
     listed = page(advisor, "/console/conversations/")  # the waiting question, not the bot's silence
     assert "我想找顾问问问补贴的事" in listed and "机器人未回复" not in listed
 
@@ -165,7 +171,8 @@ def test_questions_during_a_takeover_are_not_unanswered(advisor, console_dir):
     ask(advisor, user, "火星上有没有养老院")
     store = Store.in_dir(console_dir)
     try:
-        assert [m for m in MessageLog(store).unanswered() if m.user_id == user] == []
+        assert [m for m in MessageLog(store).unanswered() if m.user_id == conv(user)] == []
+        assert [m for m in MessageLog(store).transcript(conv(user)) if m.text == "火星上有没有养老院"]
     finally:
         store.close()
 
@@ -174,8 +181,8 @@ def test_a_takeover_works_before_the_person_has_a_session(advisor, console_dir):
     user = new_user()
     store = Store.in_dir(console_dir)
     try:
-        MessageLog(store).log(user, "api", "in", "有人吗")  # logged, but no session row yet
-        assert store.db.execute("SELECT count(*) FROM sessions WHERE user_id = ?", [user]).fetchone()[0] == 0
+        MessageLog(store).log(conv(user), "api", "in", "有人吗")  # logged, but no session row yet
+        assert store.db.execute("SELECT count(*) FROM sessions WHERE user_id = ?", [conv(user)]).fetchone()[0] == 0
     finally:
         store.close()
     assert post(advisor, transcript_path(user) + "/takeover").status_code == 302
@@ -233,7 +240,7 @@ def test_a_reply_on_the_json_channel_is_logged_but_not_pushed(advisor, console_d
     html = response.get_data(as_text=True)
     assert "不能主动推送" in html and "顾问（人工）" in html and "您好，我是社区顾问" in html
     (entry,) = audit_entries(console_dir, "conversation_reply")
-    assert entry.target == user and entry.detail["sent"] is False
+    assert entry.target == conv(user) and entry.detail["sent"] is False
 
 
 def test_hand_back_without_a_takeover_changes_nothing(advisor, console_dir):
@@ -261,25 +268,25 @@ def test_take_over_a_wechat_conversation_reply_and_hand_back(wechat_app, fake_we
     user = new_user("o-wx")
     assert "南宁" in wechat.text(wechat.plain(text_xml(user, "南宁的长者饭堂在哪")))
 
-    post(console, transcript_path(user) + "/takeover")
+    post(console, transcript_path(user, "wechat") + "/takeover")
     silent = wechat.plain(text_xml(user, "我腿脚不方便，能不能送餐上门"))
     assert silent.get_data(as_text=True) == "success"  # the bot says nothing
 
     reply = "您好，我是社区顾问小王。可以送餐上门，我下午给您打电话0771-5551234。"
-    html = post(console, transcript_path(user) + "/reply", {"text": reply}, follow_redirects=True).get_data(as_text=True)
+    html = post(console, transcript_path(user, "wechat") + "/reply", {"text": reply}, follow_redirects=True).get_data(as_text=True)
     assert "已发送。" in html and "顾问（人工）" in html and "0771-****1234" in html
     (sent,) = fake_wechat.delivered()
     assert sent["touser"] == user and sent["text"]["content"] == reply
 
-    html = post(console, transcript_path(user) + "/resume", {"notify": "1"}, follow_redirects=True).get_data(as_text=True)
+    html = post(console, transcript_path(user, "wechat") + "/resume", {"notify": "1"}, follow_redirects=True).get_data(as_text=True)
     assert "已交还机器人" in html and "机器人回复中" in html
     assert fake_wechat.delivered()[-1]["text"]["content"] == RESUME_NOTICE
     assert "南宁" in wechat.text(wechat.plain(text_xml(user, "南宁长者饭堂在哪里")))
 
-    texts = [(m.direction, m.intent, m.text) for m in messages_of(console_dir, user)]
+    texts = [(m.direction, m.intent, m.text) for m in messages_of(console_dir, user, "wechat")]
     assert ("out", "human", reply) in texts and ("out", "human", RESUME_NOTICE) in texts
     for action in ("takeover", "conversation_reply", "resume"):
-        assert [(e.actor, e.target) for e in audit_entries(console_dir, action)] == [(ADVISOR[0], user)]
+        assert [(e.actor, e.target) for e in audit_entries(console_dir, action)] == [(ADVISOR[0], conv(user, "wechat"))]
 
 
 def test_a_refused_send_is_reported_and_still_logged(wechat_app, fake_wechat, console_dir):  # noqa: F811
@@ -287,9 +294,9 @@ def test_a_refused_send_is_reported_and_still_logged(wechat_app, fake_wechat, co
     wechat = WeChatClient(wechat_app.test_client())
     user = new_user("o-wx")
     wechat.plain(text_xml(user, "南宁的长者饭堂在哪"))
-    post(console, transcript_path(user) + "/takeover")
+    post(console, transcript_path(user, "wechat") + "/takeover")
     fake_wechat.fail_sends(3, 45015, "response out of time limit")
-    html = post(console, transcript_path(user) + "/reply", {"text": "您好，我是顾问"},
+    html = post(console, transcript_path(user, "wechat") + "/reply", {"text": "您好，我是顾问"},
                 follow_redirects=True).get_data(as_text=True)
     assert "已记入对话记录" in html and "已发送。" not in html
-    assert ("out", "human", "您好，我是顾问") in [(m.direction, m.intent, m.text) for m in messages_of(console_dir, user)]
+    assert ("out", "human", "您好，我是顾问") in [(m.direction, m.intent, m.text) for m in messages_of(console_dir, user, "wechat")]

@@ -173,12 +173,12 @@ def test_empty_and_bogus_actions_are_refused_on_the_page(asked, console_dir):
 def test_questions_the_advisor_answered_by_hand_stay_out(advisor, console_dir):
     user = f"asker-{next(_users)}"
     ask(advisor, "南宁的长者饭堂在哪", user)
-    post(advisor, f"/console/conversations/{user}/takeover")
+    post(advisor, f"/console/conversations/api:{user}/takeover")
     ask(advisor, "明天股票会涨吗", user)
     assert "明天股票会涨吗" not in advisor.get("/console/unanswered/").get_data(as_text=True)
     store = Store.in_dir(console_dir)
     try:
-        assert all(m.user_id != user for m in MessageLog(store).unanswered())
+        assert all(m.user_id != f"api:{user}" for m in MessageLog(store).unanswered())
     finally:
         store.close()
 

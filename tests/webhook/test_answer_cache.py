@@ -76,7 +76,7 @@ def test_follow_ups_work_after_a_cached_answer(advisor):
     assert advisor.answers.cache.hits["search"] == 1
     apply = ask(advisor, "怎么申请", user)
     assert apply.intent == "apply" and apply.records[0].id == cached.records[0].id
-    lines = MessageLog(advisor.store).transcript(user)
+    lines = MessageLog(advisor.store).transcript(f"api:{user}")
     assert [(m.direction, m.text) for m in lines[:2]] == [("in", QUESTION), ("out", cached.reply)]
 
 

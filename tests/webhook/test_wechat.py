@@ -146,7 +146,7 @@ def location(user: str, label: str) -> str:
 def session_state(app, user: str) -> dict | None:
     store = Store.in_dir(app.config["DATA_DIR"])
     try:
-        row = store.db.execute("SELECT state FROM sessions WHERE user_id = ?", [user]).fetchone()
+        row = store.db.execute("SELECT state FROM sessions WHERE user_id = ?", [f"wechat:{user}"]).fetchone()
     finally:
         store.close()
     return json.loads(row[0]) if row else None

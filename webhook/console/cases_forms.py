@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from advisor.reply import conversation_id
 from knowledge.cases import FINAL_STATUSES, KIND_LABELS, STATUS_LABELS, Case, CaseBook
 from knowledge.privacy import find_phone, mask
 from knowledge.regions import resolve
@@ -133,11 +134,20 @@ def read_new_case(form, today: date, accounts: list[str]) -> NewCase:
     if values["assignee"] and values["assignee"] not in accounts:
         errors["assignee"] = "没有这个账号。"
     _check_chat_user(values, errors)
-    options = {"user_id": values["user_id"], "channel": values["channel"] if values["user_id"] else "",
+    options = {"user_id": _conversation(values), "channel": values["channel"] if values["user_id"] else "",
                "need": values["need"], "summary": values["summary"] or values["need"],
                "region": region.name if region else "", "region_code": region.code if region else "",
                "contact_phone": phone, "consent": values["consent"], "due_date": due or None}
     return NewCase(values, errors, values["kind"], options)
+
+
+def _conversation(values: dict) -> str:
+    """The conversation a hand-made case belongs to: the id as typed, or as copied from the
+    conversations page, where it already carries its channel ("wechat:o6_b…")."""
+    user, channel = values["user_id"], values["channel"]
+    if not user or user.startswith(f"{channel}:"):
+        return user
+    return conversation_id(channel, user)
 
 
 def _check_chat_user(values: dict, errors: dict) -> None:

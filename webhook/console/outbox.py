@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from advisor.reply import channel_user_id
 from knowledge.conversations import MessageLog
 from webhook.channels.wxapi import SendError
 from webhook.channels.wxmessages import split_text
@@ -26,7 +27,8 @@ class Delivery:
 
 
 def send_to_user(user_id: str, channel: str, text: str) -> Delivery:
-    """Send `text` to the user on `channel` and log it (intent 'human') in the transcript."""
+    """Send `text` to the conversation `user_id` ("wechat:o6_b…") on `channel` and log it
+    (intent 'human') in the transcript."""
     delivery = _push(user_id, channel, text)
     MessageLog(context.store()).log(user_id, channel or "api", "out", text, intent=HUMAN_INTENT, answered=True)
     return delivery
@@ -38,7 +40,7 @@ def _push(user_id: str, channel: str, text: str) -> Delivery:
         return Delivery(False, "这个渠道不能主动推送（或未配置发送接口），消息已记入对话记录。")
     parts = split_text(text)
     try:
-        sent = api.send_parts(user_id, parts)
+        sent = api.send_parts(channel_user_id(user_id, channel), parts)
     except SendError as exc:
         return Delivery(False, f"发送失败：{exc}；消息已记入对话记录。")
     if sent < len(parts):

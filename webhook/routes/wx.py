@@ -11,7 +11,7 @@ from typing import Callable
 
 from flask import Response, current_app, request
 
-from advisor.reply import Message
+from advisor.reply import Message, conversation_id
 from webhook import logs
 from webhook.channels import wxactions, wxmessages
 from webhook.channels.wechat import Inbound
@@ -44,7 +44,7 @@ def _act(name: str, inbound: Inbound, action: wxactions.Action, api) -> tuple[st
     if isinstance(action, wxactions.Say):
         return wxmessages.split_text(action.text)[0], action.kind, "canned"
     if isinstance(action, wxactions.EndSession):
-        runtime().end_session(user)
+        runtime().end_session(conversation_id(name, user))
         return "", "unsubscribe", "ended"
     return "", "event", "ack"
 
