@@ -44,7 +44,7 @@ def serve(host, port, workers):
     import sys
 
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "sync", "--preload", "--access-logfile", "-",
+            "--worker-class", "sync", "--preload", "--config", "python:webhook.gunicorn_hooks", "--access-logfile", "-",
             # path only: query strings carry openids and signatures
             "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s', "webhook.app:create_app()"]
     os.execv(sys.executable, argv)

@@ -22,6 +22,37 @@ def test_healthz_reports_records(data_dir):
     assert body["status"] == "ok" and body["records"] == 166
 
 
+def test_a_new_worker_opens_its_searcher_before_the_first_request(data_dir):
+    """gunicorn calls post_worker_init in each worker; the advisor (and its searcher) is then
+    opened on the advisor thread, not by whichever question comes first."""
+    from types import SimpleNamespace
+
+    from knowledge.cli import load_starter
+    from knowledge.store import Store
+    from webhook import gunicorn_hooks
+
+    load_starter(Store.in_dir(data_dir))
+    app = create_app({"ADVISOR_DATA_DIR": str(data_dir)})
+    runtime = app.extensions["runtime"]
+    assert runtime.process.advisor is None
+    gunicorn_hooks.post_worker_init(SimpleNamespace(wsgi=app))
+    runtime.submit(lambda: None).result()  # the thread has done what was queued before
+    assert runtime.process.advisor is not None and len(runtime.process.advisor.searcher.records) == 166
+    runtime.close()
+
+
+def test_serve_passes_the_hooks_to_gunicorn(monkeypatch):
+    from click.testing import CliRunner
+
+    from webhook import cli
+
+    calls = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
+    CliRunner().invoke(cli.main, ["serve", "--port", "8123"])
+    (argv,) = calls
+    assert argv[argv.index("--config") + 1] == "python:webhook.gunicorn_hooks" and "--preload" in argv
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
