@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -246,6 +247,24 @@ def build_with(store: Store, files: IndexFiles, dictionary: tuple, wait: bool = 
         if not files.built_with(dictionary):  # another process may have built it meanwhile
             _rebuild_locked(store, files, dictionary)
     return True
+
+
+def start_rebuild(data_dir: Path) -> multiprocessing.Process:
+    """Make the index one built with the data dir's dictionary, in a new process: a fresh
+    interpreter (spawned, not forked from a process with threads and open databases) that takes
+    the write lock, builds aside and swaps in, or leaves at once if another process is writing."""
+    process = multiprocessing.get_context("spawn").Process(target=_rebuild_data_dir, args=(str(data_dir),),
+                                                           name="advisor-rebuild")
+    process.start()
+    return process
+
+
+def _rebuild_data_dir(data_dir: str) -> None:
+    store, files = Store.in_dir(data_dir), IndexFiles(data_dir)
+    try:
+        build_with(store, files, files.dictionary(), wait=False)
+    finally:
+        store.close()
 
 
 def ensure_current(store: Store, files: IndexFiles) -> None:

@@ -7,6 +7,7 @@ every question, so one threshold separates "found it" from "nothing good enough"
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ CANDIDATES = 40  # best-scored records the confidence then judges
 NATIONAL_DISCOUNT = 0.75
 MISSING_CONCEPT = 0.8
 UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
+BACKGROUND_FROM = 5_000  # records: a dictionary change rebuilds an index this large in a process of its own
+RETRY_BUILD_S = 60.0  # seconds before a failed background rebuild is tried again
 WARM_POSTINGS = 40  # per record: how many postings of the commonest words are read when an index opens cold
 
 
@@ -55,6 +58,7 @@ class Searcher:
         self._segments = SegmentCache()  # posting arrays per whoosh segment, kept across generations
         self.generation = 0  # bumped whenever another index generation is opened
         self._stamp = self.lexicon.stamp()  # taken before reading: a save in between is seen next time
+        self._builder, self._builder_started = None, 0.0  # a rebuild in a process of its own, and when
         self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
         self.dictionary = self.files.dictionary()
         engine.build_with(store, self.files, self.dictionary)
@@ -130,11 +134,26 @@ class Searcher:
             self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
         dictionary = self.files.dictionary()
         if dictionary != self.dictionary or not self.files.built_with(dictionary):
-            if not engine.build_with(self.store, self.files, dictionary, wait=False):
+            if not self._index_cut_with(dictionary):
                 self._stamp = (None, stamp[1])
                 return
             self._switch(dictionary)
         self._stamp = stamp
+
+    def _index_cut_with(self, dictionary: tuple) -> bool:
+        """Whether the index is (now) built with `dictionary`. A small store is rebuilt here and
+        now. A large one — BACKGROUND_FROM records and more, 7 s and up: longer than a request
+        may take, gunicorn ends a worker silent for 30 s — in a process of its own while the
+        old index keeps serving; a later refresh switches. A failed build is retried after
+        RETRY_BUILD_S."""
+        if self.files.built_with(dictionary):
+            return True
+        if len(self.records) < BACKGROUND_FROM:
+            return engine.build_with(self.store, self.files, dictionary, wait=False)
+        builder = self._builder
+        if builder is None or (not builder.is_alive() and time.monotonic() - self._builder_started > RETRY_BUILD_S):
+            self._builder, self._builder_started = engine.start_rebuild(self.files.root.parent), time.monotonic()
+        return False
 
     def _switch(self, dictionary: tuple) -> None:
         """Cut questions with `dictionary` and serve the index built with it."""

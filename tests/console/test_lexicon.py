@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index import analysis
+from index import analysis, search
 from index.lexicon import Lexicon
 from tests.console.conftest import audits, post
 
@@ -80,6 +80,21 @@ def test_a_dictionary_word_is_saved_audited_and_cuts_questions_at_once(advisor, 
     runtime = app.extensions["runtime"]
     searcher_words = runtime.submit(lambda: [w for w, _ in runtime._advisor().searcher.dictionary]).result()
     assert "长寿食堂" in searcher_words  # the bot's searcher switched before the page said "saved"
+
+
+def test_a_large_knowledge_base_says_the_index_is_rebuilt_in_the_background(advisor, console_dir, app, monkeypatch):
+    monkeypatch.setattr(search, "BACKGROUND_FROM", 0)  # whatever the fixture's store holds
+    assert advisor.post("/api/v1/ask", json={"user_id": "elder", "text": "长者饭堂在哪"}).status_code == 200  # a serving bot
+    text = "\n".join([*Lexicon(console_dir).dictionary(), "长寿食堂"])
+    html = post(advisor, "/console/lexicon/dictionary", {"dictionary": text}, follow_redirects=True).get_data(as_text=True)
+    assert "索引正在后台按新词典重建" in html and "机器人已经用上新的词" not in html
+    runtime = app.extensions["runtime"]
+    builder = runtime.submit(lambda: runtime._advisor().searcher._builder).result()
+    builder.join(120)
+    assert builder.exitcode == 0
+    searcher_words = runtime.submit(lambda: (runtime._advisor().searcher.refresh(),
+                                             [w for w, _ in runtime._advisor().searcher.dictionary])[1]).result()
+    assert "长寿食堂" in searcher_words
 
 
 def test_a_bad_dictionary_entry_keeps_the_typed_text(advisor, console_dir):

@@ -4,7 +4,7 @@ import multiprocessing
 import jieba
 import pytest
 
-from index import analysis
+from index import analysis, search
 from index.lexicon import Lexicon
 from knowledge.records import Record
 
@@ -80,6 +80,26 @@ def test_while_another_process_rebuilds_the_old_index_keeps_serving(fresh_search
     fresh_searcher.search("泾源长寿食堂")
     assert fresh_searcher.files.current.resolve() != build
     assert "长寿食堂" in analysis.terms("长寿食堂")
+
+
+def test_a_large_store_rebuilds_in_a_process_of_its_own_while_the_old_index_serves(fresh_searcher, monkeypatch):
+    """Past BACKGROUND_FROM records a rebuild takes longer than a request may: the refresh
+    starts it in a spawned process and returns at once; a later refresh switches."""
+    monkeypatch.setattr(search, "BACKGROUND_FROM", 1)
+    fresh_searcher.store.put(long_life_canteen(), "test")
+    fresh_searcher.refresh()
+    build = fresh_searcher.files.current.resolve()
+    lexicon = Lexicon(fresh_searcher.files.root.parent)
+    lexicon.save_dictionary(lexicon.dictionary() + ["长寿食堂"])
+    fresh_searcher.refresh()
+    builder = fresh_searcher._builder
+    assert builder is not None and builder.name == "advisor-rebuild"
+    assert "长寿食堂" not in analysis.terms("长寿食堂")  # questions still cut like the serving index
+    assert ids(fresh_searcher, "泾源护理型床位改造多少钱")[0] == "jy-s-nursing-bed-renovation"
+    builder.join(120)
+    assert builder.exitcode == 0 and fresh_searcher.files.current.resolve() != build
+    assert ids(fresh_searcher, "泾源长寿食堂")[0] == "test-canteen"
+    assert "长寿食堂" in analysis.terms("长寿食堂") and fresh_searcher._builder is builder  # one build, not one per search
 
 
 def _other_process(data_dir, ready, go, queue):

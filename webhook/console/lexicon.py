@@ -92,12 +92,21 @@ def _applied(done: str) -> None:
     """Refresh the bot's searcher now, on its thread, and say so. Should that fail, the change
     is still saved and every searcher picks it up at its next search."""
     try:
-        runtime().refresh_searcher()
+        in_force = runtime().with_advisor(_uses_the_saved_dictionary)
     except Exception:  # noqa: BLE001 — the save itself succeeded
         log.exception("searcher refresh after a lexicon change failed")
         flash(done + "机器人会在下一次检索时用上（这次立即刷新出错，已记入日志）。", "warning")
         return
-    flash(done + "机器人已经用上新的词。", "success")
+    if in_force:
+        flash(done + "机器人已经用上新的词。", "success")
+    else:  # a large knowledge base: index/search.py rebuilds it in a process of its own
+        flash(done + "知识库较大，索引正在后台按新词典重建，完成后机器人自动用上新的词；在此之前仍按原来的词回答。", "success")
+
+
+def _uses_the_saved_dictionary(advisor) -> bool:
+    searcher = advisor.searcher
+    searcher.refresh()
+    return searcher.dictionary == searcher.files.dictionary()
 
 
 def _split_words(lexicon: Lexicon) -> list[str]:
