@@ -75,7 +75,7 @@ class Runtime:
 
     def answer(self, message: Message) -> Reply:
         """Rate limit, then the advisor. Call on the advisor thread only (see `submit`)."""
-        if not self.process.limiter.allow(f"{message.channel}:{message.user_id}"):
+        if not self.process.limiter.allow(message.conversation):
             return RATE_LIMITED
         return self._advisor().handle(message)
 
