@@ -58,7 +58,7 @@ class Searcher:
         self._segments = SegmentCache()  # posting arrays per whoosh segment, kept across generations
         self.generation = 0  # bumped whenever another index generation is opened
         self._stamp = self.lexicon.stamp()  # taken before reading: a save in between is seen next time
-        self._builder, self._builder_started = None, 0.0  # a rebuild in a process of its own, and when
+        self._builder = None  # a rebuild in a process of its own: (process, dictionary, started)
         self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
         self.dictionary = self.files.dictionary()
         engine.build_with(store, self.files, self.dictionary)
@@ -144,15 +144,17 @@ class Searcher:
         """Whether the index is (now) built with `dictionary`. A small store is rebuilt here and
         now. A large one — BACKGROUND_FROM records and more, 7 s and up: longer than a request
         may take, gunicorn ends a worker silent for 30 s — in a process of its own while the
-        old index keeps serving; a later refresh switches. A failed build is retried after
-        RETRY_BUILD_S."""
+        old index keeps serving; a later refresh switches. One build runs at a time; a build
+        for the same dictionary that ended without it is tried again after RETRY_BUILD_S."""
         if self.files.built_with(dictionary):
             return True
         if len(self.records) < BACKGROUND_FROM:
             return engine.build_with(self.store, self.files, dictionary, wait=False)
-        builder = self._builder
-        if builder is None or (not builder.is_alive() and time.monotonic() - self._builder_started > RETRY_BUILD_S):
-            self._builder, self._builder_started = engine.start_rebuild(self.files.root.parent), time.monotonic()
+        if self._builder is not None:
+            process, built_for, started = self._builder
+            if process.is_alive() or (built_for == dictionary and time.monotonic() - started < RETRY_BUILD_S):
+                return False
+        self._builder = (engine.start_rebuild(self.files.root.parent), dictionary, time.monotonic())
         return False
 
     def _switch(self, dictionary: tuple) -> None:

@@ -89,7 +89,7 @@ def test_a_large_knowledge_base_says_the_index_is_rebuilt_in_the_background(advi
     html = post(advisor, "/console/lexicon/dictionary", {"dictionary": text}, follow_redirects=True).get_data(as_text=True)
     assert "索引正在后台按新词典重建" in html and "机器人已经用上新的词" not in html
     runtime = app.extensions["runtime"]
-    builder = runtime.submit(lambda: runtime._advisor().searcher._builder).result()
+    builder = runtime.submit(lambda: runtime._advisor().searcher._builder[0]).result()
     builder.join(120)
     assert builder.exitcode == 0
     searcher_words = runtime.submit(lambda: (runtime._advisor().searcher.refresh(),

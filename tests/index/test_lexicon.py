@@ -92,14 +92,22 @@ def test_a_large_store_rebuilds_in_a_process_of_its_own_while_the_old_index_serv
     lexicon = Lexicon(fresh_searcher.files.root.parent)
     lexicon.save_dictionary(lexicon.dictionary() + ["长寿食堂"])
     fresh_searcher.refresh()
-    builder = fresh_searcher._builder
-    assert builder is not None and builder.name == "advisor-rebuild"
+    builder = fresh_searcher._builder[0]
+    assert builder.name == "advisor-rebuild"
     assert "长寿食堂" not in analysis.terms("长寿食堂")  # questions still cut like the serving index
     assert ids(fresh_searcher, "泾源护理型床位改造多少钱")[0] == "jy-s-nursing-bed-renovation"
     builder.join(120)
     assert builder.exitcode == 0 and fresh_searcher.files.current.resolve() != build
     assert ids(fresh_searcher, "泾源长寿食堂")[0] == "test-canteen"
-    assert "长寿食堂" in analysis.terms("长寿食堂") and fresh_searcher._builder is builder  # one build, not one per search
+    assert "长寿食堂" in analysis.terms("长寿食堂") and fresh_searcher._builder[0] is builder  # one build, not one per search
+    lexicon.save_dictionary(lexicon.dictionary() + ["托老所"])  # a new change at once: a new build, no retry wait
+    fresh_searcher.refresh()
+    second = fresh_searcher._builder[0]
+    assert second is not builder
+    second.join(120)
+    assert second.exitcode == 0
+    fresh_searcher.refresh()
+    assert "托老所" in analysis.terms("泾源托老所")
 
 
 def _other_process(data_dir, ready, go, queue):
