@@ -157,6 +157,10 @@ class Searcher:
         self._builder = (engine.start_rebuild(self.files.root.parent), dictionary, time.monotonic())
         return False
 
+    def serves_saved_dictionary(self) -> bool:
+        """Whether questions are cut, and the index was built, with the data dir's saved dictionary."""
+        return self.dictionary == self.files.dictionary()
+
     def _switch(self, dictionary: tuple) -> None:
         """Cut questions with `dictionary` and serve the index built with it."""
         self.dictionary = dictionary

@@ -104,16 +104,20 @@ class Runtime:
         """`fn(advisor)` on the advisor thread, waited for (the console's hit test)."""
         return self.submit(lambda: fn(self._advisor())).result()
 
-    def refresh_searcher(self, wait: bool = True) -> None:
+    def refresh_searcher(self, wait: bool = True) -> bool | None:
         """Catch this process's searcher up with a knowledge or lexicon edit now, so the next
-        elder does not pay for it. A process that has not answered anyone yet has no searcher
-        to refresh (it reads the current index when it first opens one)."""
-        def refresh() -> None:
-            if self.process.advisor is not None:
-                self.process.advisor.searcher.refresh()
+        elder does not pay for it. Waited for, says whether it cuts with the saved dictionary
+        (False while a large index is rebuilt in the background). A process that has not
+        answered anyone yet has no searcher to refresh (it reads the current index when it
+        first opens one)."""
+        def refresh() -> bool:
+            if self.process.advisor is None:
+                return True
+            searcher = self.process.advisor.searcher
+            searcher.refresh()
+            return searcher.serves_saved_dictionary()
         future = self.submit(refresh)
-        if wait:
-            future.result()
+        return future.result() if wait else None
 
     def end_session(self, user_id: str) -> None:
         self.submit(self._end_session, user_id).result()

@@ -92,7 +92,7 @@ def _applied(done: str) -> None:
     """Refresh the bot's searcher now, on its thread, and say so. Should that fail, the change
     is still saved and every searcher picks it up at its next search."""
     try:
-        in_force = runtime().with_advisor(_uses_the_saved_dictionary)
+        in_force = runtime().refresh_searcher()
     except Exception:  # noqa: BLE001 — the save itself succeeded
         log.exception("searcher refresh after a lexicon change failed")
         flash(done + "机器人会在下一次检索时用上（这次立即刷新出错，已记入日志）。", "warning")
@@ -102,11 +102,6 @@ def _applied(done: str) -> None:
     else:  # a large knowledge base: index/search.py rebuilds it in a process of its own
         flash(done + "知识库较大，索引正在后台按新词典重建，完成后机器人自动用上新的词；在此之前仍按原来的词回答。", "success")
 
-
-def _uses_the_saved_dictionary(advisor) -> bool:
-    searcher = advisor.searcher
-    searcher.refresh()
-    return searcher.dictionary == searcher.files.dictionary()
 
 
 def _split_words(lexicon: Lexicon) -> list[str]:
