@@ -10,6 +10,7 @@ import io
 import re
 from pathlib import Path
 
+from knowledge.importers.archives import ArchiveError, check_office_archive
 from knowledge.importers.textio import DecodeError, decode, normalise
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
@@ -57,6 +58,10 @@ def _docx_text(data: bytes) -> str:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    try:
+        check_office_archive(data)
+    except ArchiveError as error:
+        raise ReadError(0, str(error)) from None
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises zip, XML and KeyError variants for broken files

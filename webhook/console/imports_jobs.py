@@ -178,6 +178,7 @@ REASONS = (
     (r"^not a readable PDF", "PDF 文件损坏或无法读取"),
     (r"^PDF has no text layer", "PDF 里没有文字（可能是扫描件），暂不支持识别图片文字"),
     (r"^not a readable \.docx", "Word 文件损坏或不是 .docx 格式"),
+    (r"^zip archive", "文件解压后过大或压缩比异常（疑似压缩炸弹），没有读取"),
     (r"^no title found", "找不到文件标题，这可能不是一份公文"),
     (r"^invalid JSON: (.*)", "JSON 格式错误：{0}"),
     (r"^larger than (\d+) bytes", "文件超过 {0} 字节的上限"),
