@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite database, the search index and logs.", Path),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
     Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
+    Setting("ADVISOR_LOG_HASH_KEY", "", "Key of the hashes that stand for user ids in the logs (HMAC-SHA256; generated per data dir when unset; set the same value on every server whose logs are read together).", secret=True),
     Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
     Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),
     Setting("ADVISOR_SESSION_TTL", 1800, "Seconds a conversation's remembered region and last answer stay valid.", _positive_int),

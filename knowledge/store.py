@@ -17,6 +17,7 @@ from typing import Iterator, Sequence
 
 import sqlite_utils
 
+from knowledge.datadir import private_database
 from knowledge.migrations import migrate
 from knowledge.records import Record, Source
 from knowledge.regions import from_code
@@ -61,8 +62,7 @@ class Version:
 
 class Store:
     def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = private_database(path)  # 0600 in a 0700 dir: it holds phone and ID numbers
         self.db = sqlite_utils.Database(self.path)
         self.db.conn.execute("PRAGMA busy_timeout = 10000")
         self.db.enable_wal()

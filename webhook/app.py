@@ -6,6 +6,7 @@ from flask import Flask, jsonify
 from index import engine
 from index.analysis import ensure_jieba
 from knowledge import settings
+from knowledge.datadir import private_secret
 from knowledge.store import Store
 from webhook import errors, logs, routes
 from webhook.channels.wxcrypto import InvalidAESKey, decode_aes_key
@@ -25,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ensure_jieba()
     engine.ensure_current(Store.in_dir(data_dir), engine.IndexFiles(data_dir))
     app.extensions["runtime"] = Runtime(data_dir, app.config)
-    logs.configure()
+    logs.configure(app.config["ADVISOR_LOG_HASH_KEY"] or private_secret(data_dir, logs.KEY_FILE))
     errors.register(app)
     routes.register(app)
 

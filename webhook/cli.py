@@ -1,6 +1,8 @@
 """The `advisor` command: one click group assembled from each layer's commands."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from advisor.cli import ask_command, chat_command
@@ -13,6 +15,7 @@ from knowledge.cli import export_command, import_command, load_starter, open_sto
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """养老顾问 — elder-care advisor. Settings come from environment variables (see `advisor settings`)."""
+    os.umask(0o077)  # all it writes (index, uploads, job files, under `serve` too) is its own: 0600/0700
 
 
 @main.command()
@@ -40,7 +43,6 @@ def settings_command():
               help="Sync worker processes (whoosh searchers are not thread-safe; 2 fits 2 cores).")
 def serve(host, port, workers):
     """Production server: gunicorn with sync workers and the app preloaded (shared memory)."""
-    import os
     import sys
 
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),

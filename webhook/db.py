@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from knowledge.datadir import private_database
+
 BUSY_TIMEOUT = 30.0  # seconds; writes are tiny, so waiting is always better than failing
 
 
@@ -43,8 +45,7 @@ def ensure_wal(db: sqlite3.Connection, attempts: int = 50) -> None:
 class SharedDb:
     def __init__(self, path: str | Path, schema: str = ""):
         """Open (creating) the file in WAL mode and run `schema` (idempotent SQL statements)."""
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = private_database(path)  # 0600 in a 0700 dir: it holds access tokens
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()

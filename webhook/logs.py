@@ -1,16 +1,19 @@
 """Structured logs: one JSON line per message, fit to ship to any log store.
 
 Operators need to see traffic, intents, latency and failures, but not who wrote what: user ids
-are replaced by a short sha256 prefix (enough to follow one conversation, useless to identify
-anyone), free text only ever appears masked (knowledge.privacy), and tokens, keys and secrets
-are never passed here at all.
+are replaced by a short HMAC-SHA256 under a per-installation key (enough to follow one
+conversation; a plain sha256 of a phone-number user id is brute-forced in milliseconds), free
+text only ever appears masked (knowledge.privacy), and tokens, keys and secrets are never
+passed here at all.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 import sys
 import time
 
@@ -20,10 +23,12 @@ log = logging.getLogger("webhook.messages")
 
 
 OWN_FIELDS = frozenset({"user"})  # values computed here, never free text
+KEY_FILE = "log_hash_key"  # in the data dir, 0600, when ADVISOR_LOG_HASH_KEY is unset
+_user_key = secrets.token_bytes(32)  # until configure() sets the installation's key
 
 
 def user_hash(user_id: str) -> str:
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+    return hmac.new(_user_key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
 def message(channel: str, user_id: str, intent: str, started: float, outcome: str, **extra) -> None:
@@ -53,8 +58,11 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure() -> None:
-    """Make the message lines visible under gunicorn, which only configures its own loggers."""
+def configure(hash_key: str) -> None:
+    """Key the user hashes with the installation's secret, and make the message lines visible
+    under gunicorn, which only configures its own loggers."""
+    global _user_key
+    _user_key = hash_key.encode("utf-8")
     if not log.handlers:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))

@@ -5,14 +5,13 @@ Pages are server-rendered Jinja with one vendored stylesheet: no CDN, works offl
 """
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Flask, render_template
 from werkzeug.exceptions import HTTPException
 
+from knowledge.datadir import private_secret
 from webhook.console import auth, context
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -57,14 +56,7 @@ def _html_error(exc: HTTPException):
 def secret_key_for(data_dir: Path) -> str:
     """A random secret kept in the data dir (0600) when ADVISOR_SECRET_KEY is unset, so cookies
     survive a restart and every worker signs with the same key; created once, never logged."""
-    path = Path(data_dir) / SECRET_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return private_secret(data_dir, SECRET_FILE)
 
 
 _assemble()
