@@ -140,8 +140,7 @@ class Answers:
         if not 1 <= number <= len(ids) or ids[number - 1] not in self.searcher.records:
             return Reply(f"没有第{number}条，请回复1到{len(ids)}之间的数字。", "consult")
         record = self.searcher.records[ids[number - 1]]
-        text = compose.join_parts([compose.answer(record, _label(record)), compose.citation([record])])
-        return Reply(text, _kind_intent(record), confidence=1.0, records=(record,), suggestions=("怎么申请", "转人工"))
+        return Reply(record_reply(record), _kind_intent(record), confidence=1.0, records=(record,), suggestions=("怎么申请", "转人工"))
 
     def _apply(self, session: Session) -> Reply:
         records = [self.searcher.records[i] for i in session.last_ids if i in self.searcher.records]
@@ -163,8 +162,7 @@ class Answers:
             return Reply("没有更多了。换个问题问我，或回复“转人工”。", "consult")
         session.last_ids = session.last_ids[:shown] + rest[1:]
         record = self.searcher.records[rest[0]]
-        text = compose.join_parts([compose.answer(record, _label(record)), compose.citation([record])])
-        return Reply(text, _kind_intent(record), confidence=1.0, records=(record,))
+        return Reply(record_reply(record), _kind_intent(record), confidence=1.0, records=(record,))
 
     def _new_topic(self, text: str) -> bool:
         rest = APPLY_WORDS.sub("", text)
@@ -198,6 +196,16 @@ def _listing(result: Result) -> list[Record]:
 
 def _summary(hit: Hit) -> bool:
     return bool(re.search(r"\d+家|名单|\d+个", hit.record.title)) or "bases" in hit.record.attrs
+
+
+def record_reply(record: Record) -> str:
+    """What an elder reads when this record answers them: its words, key facts, validity, source."""
+    return compose.join_parts([compose.answer(record, _label(record)), compose.citation([record])])
+
+
+def preview(record: Record) -> str:
+    """The reply to a single question this record answers best — the console shows it before a save."""
+    return compose.join_parts([record_reply(record), compose.NEXT_STEPS])
 
 
 def _label(record: Record) -> str:

@@ -19,6 +19,9 @@ KINDS = ("policy", "service", "base", "subsidy")
 UNIT_LABELS = {"responsible": "责任单位", "lead": "牵头部门", "partners": "配合部门"}
 UNIT_ROLES = tuple(UNIT_LABELS)
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+# A record no document backs is written by an advisor: the source then names who wrote it and when
+# (title = this phrase, issuer = the author), so the elder still reads where the answer comes from.
+ADVISOR_WRITTEN = "社区养老顾问编写"
 
 
 class RecordError(ValueError):
@@ -39,10 +42,17 @@ class Source:
         return cls(**{f.name: str(data.get(f.name) or "").strip() for f in fields(cls)})
 
     def citation(self) -> str:
-        """《title》文号，date — the line an answer ends with."""
+        """《title》文号，date — the line an answer ends with; 社区养老顾问编写（author，date) for
+        an advisor's own record."""
+        if self.is_advisor_written:
+            return f"{ADVISOR_WRITTEN}（{'，'.join(p for p in (self.issuer, self.date) if p)}）"
         parts = [f"《{self.title}》" if self.title else "", self.doc_no]
         head = "".join(p for p in parts if p) or self.issuer
         return "，".join(p for p in (head, self.date) if p)
+
+    @property
+    def is_advisor_written(self) -> bool:
+        return self.title == ADVISOR_WRITTEN
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,20 @@ def page(browser, live_server):
     context.close()
 
 
+DESKTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
+
+
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["1366", "390"])
+def sized_page(request, browser, live_server):
+    """Like `page`, once at a laptop's size and once at a phone's, for what must work on both."""
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=request.param,
+                                  is_mobile=request.param is PHONE, has_touch=request.param is PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 def browser_login(page, who: tuple[str, str] = ADMIN) -> None:
     page.goto("/console/login")
     page.fill("input[name=username]", who[0])

@@ -57,6 +57,7 @@ def test_validation_errors_stay_on_the_form(page):
     assert page.input_value("input[name=title]") == "白云区助浴点"
     page.fill("input[name=region]", "白云区")
     page.fill("input[name=amount_yuan]", "30")
+    page.fill("input[name=source_title]", "白云区助浴服务目录")
     page.click("button:has-text('保存')")
     page.wait_for_url(re.compile(r"/console/records/service-\d{8}-\d+$"))
     assert "广东省广州市白云区" in page.inner_text("main")

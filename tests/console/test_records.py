@@ -102,7 +102,7 @@ def test_new_record_is_saved_with_generated_id_resolved_region_and_audit(advisor
         "kind": "service", "title": "天河区长者饭堂（测试）", "text": "天河区长者饭堂每天中午供餐，60岁以上老人每餐8元。",
         "region": "天河", "tags": "长者饭堂，助餐 天河", "amount": "每餐8元", "amount_yuan": "8", "beds": "",
         "attrs": "hours: 11:00-13:00\nphone: 020-12345678", "units_responsible": "区民政局、各街道（镇）办事处",
-        "valid_from": "2025-01-01", "source_title": "天河区助餐服务目录"})
+        "valid_from": "2025-01-01", "source_kind": "document", "source_title": "天河区助餐服务目录"})
     assert response.status_code == 302
     record_id = response.location.rsplit("/", 1)[-1]
     assert re.fullmatch(r"service-\d{8}-\d+", record_id)
@@ -124,6 +124,79 @@ def test_new_record_form_can_be_prefilled_by_other_pages(advisor):
 def test_a_typed_id_that_exists_is_refused(advisor):
     response = post(advisor, "/console/records/new", {"id": RECORD, "kind": "policy", "title": "x", "text": "y"})
     assert response.status_code == 400 and "已被使用" in response.get_data(as_text=True)
+
+
+# -- sources, placeholders, preview (issue 16, trap 1) -------------------------------------
+NEW = {"kind": "service", "title": "青秀区助浴点（测试）", "text": "青秀区助浴点为行动不便的老人上门助浴，每次30元。",
+       "region": "青秀区"}
+OLD_PROMPT = "（请在这里写答案：政策依据、办理地点、电话、条件等）\n\n用户的问法：\n- 哪里能帮老人洗澡"
+
+
+def test_the_answer_prompt_cannot_be_saved_as_the_answer(advisor, console_dir):
+    response = post(advisor, "/console/records/new", NEW | {"text": OLD_PROMPT, "source_title": "青秀区助浴目录"})
+    assert response.status_code == 400 and "正文里还有提示文字" in response.get_data(as_text=True)
+    response = post(advisor, "/console/records/new", NEW | {"text": "上门助浴。（请在这里写答案）", "source_title": "目录"})
+    assert response.status_code == 400
+    assert not audits(console_dir, "record_create")
+
+
+def test_a_record_without_a_source_is_refused(advisor, console_dir):
+    response = post(advisor, "/console/records/new", NEW | {"source_kind": "document"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "请写明来源文件的标题或文号" in html
+    response = post(advisor, "/console/records/new", NEW | {"source_kind": "advisor", "author": "", "written_on": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "请写上编写人的姓名" in html and "请写上编写日期" in html
+    assert not audits(console_dir, "record_create")
+
+
+def test_an_advisor_written_record_cites_its_author_and_date(advisor, console_dir):
+    form = advisor.get("/console/records/new").get_data(as_text=True)
+    assert 'name="author" type="text" value="顾问小王"' in form  # signed by whoever writes it
+    response = post(advisor, "/console/records/new",
+                    NEW | {"source_kind": "advisor", "author": "顾问小王", "written_on": "2026-12-01"})
+    assert response.status_code == 302
+    record_id = response.location.rsplit("/", 1)[-1]
+    source = stored(console_dir, record_id)[0].record.source
+    assert source.citation() == "社区养老顾问编写（顾问小王，2026-12-01）"
+    html = advisor.get(f"/console/records/{record_id}").get_data(as_text=True)
+    assert "来源：社区养老顾问编写（顾问小王，2026-12-01）" in html and "编写人" in html
+    reply = ask(advisor, "青秀区哪里有助浴点")
+    assert record_id in [s["id"] for s in reply["sources"]]
+    assert "来源：社区养老顾问编写（顾问小王，2026-12-01）" in reply["reply"]
+    edit = advisor.get(f"/console/records/{record_id}/edit").get_data(as_text=True)
+    assert re.search(r'value="advisor"\s+checked', edit)
+
+
+def test_a_record_without_a_source_says_so_on_its_page(advisor, console_dir):
+    store = Store.in_dir(console_dir)
+    try:
+        record = store.get(RECORD).record
+        from dataclasses import replace
+        from knowledge.records import Source
+        store.put(replace(record, source=Source()), actor="test")
+    finally:
+        store.close()
+    html = advisor.get(f"/console/records/{RECORD}").get_data(as_text=True)
+    assert "这条记录没有出处" in html and "未注明出处" not in html
+    fields = form_of(RECORD, advisor)
+    response = post(advisor, f"/console/records/{RECORD}/edit", fields | {"title": "改个标题"})
+    assert response.status_code == 400 and "请写明来源文件的标题或文号" in response.get_data(as_text=True)
+
+
+def test_preview_shows_the_elders_reply_and_saves_nothing(advisor, console_dir):
+    response = post(advisor, "/console/records/new", NEW | {"source_title": "青秀区助浴服务目录", "preview": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    preview = re.search(r'data-testid="reply-preview">([^<]*)</pre>', html).group(1)
+    assert preview.startswith("【青秀】青秀区助浴点为行动不便的老人上门助浴") and "来源：《青秀区助浴服务目录》" in preview
+    assert 'value="青秀区助浴点（测试）"' in html  # the form stays filled in for 保存
+    assert not audits(console_dir, "record_create")
+    fields = form_of(RECORD, advisor)
+    html = post(advisor, f"/console/records/{RECORD}/edit", fields | {"text": "预览里的新正文。", "preview": "1"}
+                ).get_data(as_text=True)
+    assert "预览里的新正文。" in re.search(r'data-testid="reply-preview">([^<]*)</pre>', html).group(1)
+    assert stored(console_dir, RECORD)[0].version == 1
 
 
 # -- editing -----------------------------------------------------------------------------

