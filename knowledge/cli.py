@@ -60,6 +60,11 @@ def print_report(report: ImportReport) -> None:
     click.echo(f"{report.files} 个文件，{report.documents} 篇文件解析出 {report.clauses} 条条款；"
                f"{report.records} 条记录：新增 {c['inserted']}，更新 {c['updated']}，未变 {c['unchanged']}，"
                f"停用 {c['retired']}；跳过 {len(report.skipped)} 处。")
+    for info in report.document_list:
+        click.echo(f"  {info.title} | {info.region.name or '（无地区）'} | {info.doc_no or '（无文号）'} | "
+                   f"{info.date or '（无日期）'} | {info.records} 条  ← {info.file}")
+        for warning in info.warnings():
+            click.echo(f"    ⚠ {warning}")
     for problem in report.skipped:
         click.echo(f"  跳过 {problem}", err=True)
 

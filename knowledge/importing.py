@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from knowledge.importers.directories import ParsedRows, Problem, row_to_record, rows_from_csv
-from knowledge.importers.documents import parse_document_file
+from knowledge.importers.documents import DocumentInfo, parse_document_file
 from knowledge.importers.jsonfiles import parse_json
 from knowledge.importers.readers import DOCUMENT_SUFFIXES, ReadError
 from knowledge.importers.textio import DecodeError, decode
@@ -31,7 +31,11 @@ class Batch:
     origin: str
     parsed: ParsedRows
     retire_missing: bool
-    clauses: int = 0
+    document: DocumentInfo | None = None
+
+    @property
+    def clauses(self) -> int:
+        return self.document.clauses if self.document else 0
 
 
 @dataclass
@@ -42,11 +46,18 @@ class ImportReport:
     records: int = 0
     changes: Counter = field(default_factory=Counter)
     skipped: list[Problem] = field(default_factory=list)
+    document_list: list[DocumentInfo] = field(default_factory=list)
 
     def summary(self) -> dict:
         return {"files": self.files, "documents": self.documents, "clauses": self.clauses, "records": self.records,
                 **{k: self.changes[k] for k in ("inserted", "updated", "unchanged", "retired")},
-                "skipped": [str(p) for p in self.skipped]}
+                "skipped": [str(p) for p in self.skipped],
+                "document_list": [_document_row(info) for info in self.document_list]}
+
+
+def _document_row(info: DocumentInfo) -> dict:
+    return {"file": info.file, "title": info.title, "region": info.region.name, "region_basis": info.region_basis,
+            "doc_no": info.doc_no, "date": info.date, "records": info.records, "warnings": info.warnings()}
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -76,8 +87,8 @@ def read_file(path: Path, kind: str | None, region: Region, max_bytes: int) -> B
         if suffix == ".json":
             return Batch(origin, parse_json(name, decode(data), kind, region), False)
         if suffix in DOCUMENT_SUFFIXES:
-            parsed, clauses = parse_document_file(path, data, kind, region)
-            return Batch(origin, parsed, True, clauses)
+            parsed, document = parse_document_file(path, data, kind, region)
+            return Batch(origin, parsed, True, document)
     except (DecodeError, ReadError) as error:
         return Batch(origin, ParsedRows(problems=[Problem(name, error.line, str(error))]), False)
     supported = " ".join(SUFFIXES)
@@ -110,6 +121,8 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, kind: str | None 
         report.skipped.extend(batch.parsed.problems)
         report.clauses += batch.clauses
         report.documents += bool(batch.clauses)
+        if batch.document and batch.parsed.records:
+            report.document_list.append(batch.document)
         report.records += len(batch.parsed.records)
     total = sum(len(b.parsed.records) for b in batches)
     with store.transaction():

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from knowledge.importers.enumerations import fold_enumerations
+
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _CJK = "\u2014\u2026\u3001-\u303f\u4e00-\u9fff\uff01-\uff5e“”‘’"
 _GAP = re.compile(rf"(?<=[{_CJK})])[ \t\u3000\xa0]+(?=[{_CJK}0-9(])|(?<=[0-9])[ \t\u3000\xa0]+(?=[{_CJK}])")
@@ -375,6 +377,7 @@ def build_clauses(lines: list[tuple[int, str]]) -> tuple[str, list[Clause]]:
         headings = [match_heading(text) for _, text in part.lines]
         _resolve_ambiguous(headings)
         _fix_misnumbered(headings)
+        fold_enumerations(part.lines, headings)
         first = next((i for i, h in enumerate(headings) if h), len(headings))
         intro, units = _body(part.lines[:first]) if first < len(headings) else ("", empty_units())
         if part.label:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.importers.directories import ParsedRows, Problem
+from knowledge.importers.docregion import BASIS_LABELS, GUESSED, infer_region
 from knowledge.importers.govdoc import Clause, Institution, ParsedDocument, TableRow, parse_document
 from knowledge.importers.readers import read_document
 from knowledge.records import Record, RecordError, Source
@@ -21,16 +23,49 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
 _NUMBER = re.compile(r"^\s*(?:第)?[（(]?([一二三四五六七八九十〇零两]+|\d+)[)）]?")
 
 
-def parse_document_file(path: Path, data: bytes, kind: str | None, region: Region) -> tuple[ParsedRows, int]:
-    """Read and parse one document; returns its records and the number of clauses found."""
+@dataclass
+class DocumentInfo:
+    """One imported document as the import summary lists it, with what was guessed or missing."""
+
+    file: str
+    title: str
+    region: Region
+    region_basis: str
+    doc_no: str
+    date: str
+    clauses: int
+    records: int = 0
+    title_from_file: bool = False
+
+    def warnings(self) -> list[str]:
+        found = []
+        if not self.region.code:
+            found.append("地区未识别：请用 --region 指定，或在工作台修改")
+        elif self.region_basis in GUESSED:
+            found.append(f"地区由{BASIS_LABELS[self.region_basis]}得出（{self.region.name}），请核对")
+        if self.title_from_file:
+            found.append("标题未识别，用了文件名：请在工作台修改")
+        if not self.date:
+            found.append("日期未识别")
+        return found
+
+
+def parse_document_file(path: Path, data: bytes, kind: str | None, region: Region) -> tuple[ParsedRows, DocumentInfo]:
+    """Read and parse one document; returns its records and what the summary says of it."""
     document = parse_document(read_document(path, data), path.name)
-    doc_region = region if region.code else resolve(document.region_hint)
-    source = Source(document.title, document.issuer, document.doc_no, document.date, path.name)
+    guess = infer_region(document.title, document.issuer, _body_text(document), path.parent.name, region)
+    info = DocumentInfo(path.name, document.title, guess.region, guess.basis, document.doc_no, document.date,
+                        len(document.clauses), title_from_file=document.title == path.stem)
     if not document.title:
-        return ParsedRows(problems=[Problem(path.name, 1, "no title found; is this a document?")]), 0
-    converter = _Converter(_doc_key(document), source, doc_region, kind, path.name)
-    rows = converter.convert(document)
-    return rows, len(document.clauses)
+        return ParsedRows(problems=[Problem(path.name, 1, "no title found; is this a document?")]), info
+    source = Source(document.title, document.issuer, document.doc_no, document.date, path.name)
+    rows = _Converter(_doc_key(document), source, guess.region, kind, path.name).convert(document)
+    info.records = len(rows.records)
+    return rows, info
+
+
+def _body_text(document: ParsedDocument) -> str:
+    return "\n".join([document.preamble] + [clause.text for clause in document.clauses])
 
 
 def _doc_key(document: ParsedDocument) -> str:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.importers.chrome import Lines, clean_lines, page_lines
 from knowledge.importers.clauses import (
     Clause, build_clauses, find_date, fold, is_date_line, is_title_like, match_heading, part_start, squeeze,
 )
@@ -51,48 +52,6 @@ class ParsedDocument:
     clauses: list[Clause]
     institutions: list[Institution]
     table_rows: list[TableRow]
-
-
-Lines = list[tuple[int, str]]
-
-# Page debris ----------------------------------------------------------------------------
-
-_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
-_IMAGE = re.compile(r"(?:\S+?\.(?:jpe?g|png|gif|bmp|webp))+", re.I)
-_WIDGET = r"(?:打印页面|打印本页|打印|关闭窗口|关闭|返回顶部|分享到|收藏|新浪微博|腾讯微博|微信|QQ空间|扫描关注|微信扫一扫)"
-_DEBRIS = re.compile("|".join([
-    r".*简繁转换.*", r"(?:搜索热词|热门搜索|热词)\s*:.*", r"(?:当前位置|您的位置|您当前的位置|您现在的位置)\s*:.*",
-    r"(?:浏览)?字号\s*:?.{0,10}", rf"(?:[【\[]?{_WIDGET}[】\]]?[\s|:]*)+", r"分享到.{0,30}", r"扫描关注.{0,20}",
-    r"\(此件.{1,8}\)", r"\(?责任编辑\s*:.{0,20}", r"来源\s*:.{0,40}",
-    r".{0,40}(?:阅读次数|浏览次数|点击数|访问量)\s*:?\s*\d+.{0,20}", r"(?:发布|发稿|成文)(?:时间|日期)\s*:.{0,40}",
-]))
-
-
-def _page_lines(text: str) -> Lines:
-    """Every line with page debris removed. Blank lines and tabs stay: in a Word export a
-    tab opens a table cell and runs of blank lines end the table."""
-    kept: Lines = []
-    skip_caption = False
-    for no, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        line = _BOOKMARK.sub("", line).replace("\xa0", " ")
-        probe = fold(line).strip()
-        if not probe:
-            kept.append((no, line))
-            continue
-        if "关闭窗口" in probe and len(probe) <= 20:
-            break  # the page footer starts here: share widgets, site name, copyright
-        if _IMAGE.fullmatch(probe):
-            skip_caption = True
-            continue
-        caption, skip_caption = skip_caption and len(probe) <= 50 and not probe.endswith("。"), False
-        if not caption and not _DEBRIS.fullmatch(probe):
-            kept.append((no, line))
-    return kept
-
-
-def clean_lines(text: str) -> Lines:
-    """(original 1-based line number, stripped line) for every line that is not page debris."""
-    return [(no, line.strip()) for no, line in _page_lines(text) if line.strip()]
 
 
 # Dates, 文号, names -----------------------------------------------------------------------
@@ -148,9 +107,15 @@ def _read_header(stream: Lines, page_date: str, page_source: str) -> _Header:
     _find_doc_no(prelude, header)
     _find_title(prelude, header)
     _find_signature(prelude + stream[max(body, len(stream) - 3):], header)
-    header.date = header.date or page_date
+    header.date = header.date or page_date or _first_date(prelude)
     header.issuer = header.issuer or page_source
     return header
+
+
+def _first_date(prelude: Lines) -> str:
+    """A regulation's '2015年1月29日北京市第十四届人民代表大会第三次会议通过' line, when
+    nothing signs the text: the first date of the header is the document's."""
+    return next((found for _, text in prelude if (found := find_date(text))), "")
 
 
 def _find_doc_no(prelude: Lines, header: _Header) -> None:
@@ -399,7 +364,7 @@ def _without(lines: Lines, tables: list[_Table]) -> Lines:
 
 def parse_document(text: str, source_name: str = "") -> ParsedDocument:
     """Parse a document; source_name (a file name) is the title of last resort."""
-    page = _page_lines(text)
+    page = page_lines(text)
     tables = _tab_tables(page)
     stream = _without(page, tables)
     lists = [t for i, (_, line) in enumerate(stream) if fold(line) == "序号" and (t := _read_list(stream, i))]

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from knowledge.importers.archives import ArchiveError, check_office_archive
+from knowledge.importers.markdown import markdown_text
 from knowledge.importers.textio import DecodeError, decode, normalise
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
@@ -34,6 +35,8 @@ def read_document(path: Path, data: bytes) -> str:
             return _docx_text(data)
         if suffix == ".pdf":
             return _pdf_text(data)
+        if suffix == ".md":
+            return markdown_text(decode(data))
         return decode(data)
     except DecodeError as error:
         raise ReadError(error.line, str(error)) from None
