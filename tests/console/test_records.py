@@ -233,8 +233,59 @@ def test_a_stale_edit_is_refused_not_overwritten(advisor, console_dir):
     stale = form_of(RECORD, advisor)
     post(advisor, f"/console/records/{RECORD}/edit", stale | {"title": "第一次修改"})
     response = post(advisor, f"/console/records/{RECORD}/edit", stale | {"title": "第二次修改"})
-    assert response.status_code == 400 and "已被修改" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "编辑冲突" in response.get_data(as_text=True)
     assert stored(console_dir, RECORD)[0].record.title == "第一次修改"
+
+
+def as_submitted(html: str) -> dict:
+    """What the conflict form posts as shown: its hidden fields and each preselected choice."""
+    unescape = lambda v: v.replace("&#34;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    fields = {n: unescape(v) for n, v in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html)}
+    fields |= {n: unescape(v) for n, v in re.findall(r'<input type="radio" name="(\w+)" value="([^"]*)" checked>', html)}
+    return fields
+
+
+def choices(html: str) -> dict:
+    """field → (colleague's value, mine) as the conflict table shows them."""
+    rows = re.findall(r'<tr data-field="(\w+)">(.*?)</tr>', html, re.S)
+    return {name: tuple(re.findall(r'<span class="value">(.*?)</span>', row, re.S)) for name, row in rows}
+
+
+def test_a_conflict_shows_both_versions_field_by_field_and_saves_the_choice(advisor, console_dir):
+    tab_a, tab_b = form_of(RECORD, advisor), form_of(RECORD, advisor)
+    assert post(advisor, f"/console/records/{RECORD}/edit",
+                tab_a | {"title": "标题A", "valid_to": "2030-12-31"}).status_code == 302
+    response = post(advisor, f"/console/records/{RECORD}/edit", tab_b | {"title": "标题B", "tags": "协会、东营"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "保存了第 2 版" in html
+    shown = choices(html)
+    assert shown["title"] == ("标题A", "标题B") and shown["valid_to"] == ("2030-12-31", "（空）")
+    assert shown["tags"][1] == "协会、东营" and set(shown) == {"title", "valid_to", "tags"}
+    merged = as_submitted(html)
+    # preselected: my title and tags, the colleague's end date (I did not touch it)
+    assert (merged["title"], merged["valid_to"], merged["tags"], merged["version"]) == ("标题B", "2030-12-31",
+                                                                                          "协会、东营", "2")
+    assert stored(console_dir, RECORD)[0].version == 2
+    assert post(advisor, f"/console/records/{RECORD}/edit", merged | {"title": "标题A"}).status_code == 302
+    record = stored(console_dir, RECORD)[0].record
+    assert (record.title, record.valid_to, record.tags) == ("标题A", "2030-12-31", ("协会", "东营"))
+
+
+def test_an_old_version_can_be_restored_and_it_is_audited(advisor, console_dir):
+    original = stored(console_dir, RECORD)[0].record
+    fields = form_of(RECORD, advisor)
+    assert post(advisor, f"/console/records/{RECORD}/edit", fields | {"title": "改错的标题", "tags": "改错"}).status_code == 302
+    html = advisor.get(f"/console/records/{RECORD}").get_data(as_text=True)
+    assert f'href="/console/records/{RECORD}/versions/1"' in html
+    page = advisor.get(f"/console/records/{RECORD}/versions/1").get_data(as_text=True)
+    assert "改错的标题" in page and original.title in page and "恢复这一版" in page
+    assert post(advisor, f"/console/records/{RECORD}/versions/1/restore").status_code == 302
+    saved, history = stored(console_dir, RECORD)
+    assert saved.version == 3 and saved.record.content_hash == original.content_hash
+    assert [v.action for v in history] == ["insert", "update", "update"]
+    (entry,) = audits(console_dir, "record_revert")
+    assert (entry.target, entry.detail["restored"], entry.detail["version"]) == (RECORD, 1, 3)
+    assert advisor.get(f"/console/records/{RECORD}/versions/9").status_code == 404
 
 
 def test_an_edit_reaches_the_bot_at_once(app, advisor):

@@ -20,6 +20,7 @@ from knowledge.store import StoredRecord
 from webhook.console import context
 from webhook.console.records_browse import (VALIDITY, VALIDITY_CHOICES, Filters, diff, flatten, history,
                                             paginate, validity)
+from webhook.console.records_conflict import conflict, version_record
 from webhook.console.records_form import (ATTR_LABELS, KIND_LABELS, SOURCE_KINDS, Parsed, blank, parse,
                                           values_of)
 from webhook.routes import runtime
@@ -82,9 +83,8 @@ def edit(record_id):
     if request.method == "GET":
         return _form(values_of(stored.record), stored=stored)
     parsed = parse(request.form, context.store(), stored.record)
-    if not parsed.errors and request.form.get("version") != str(stored.version):
-        parsed.errors = {"_": f"这条记录在您编辑期间已被修改（现在是第 {stored.version} 版）。"
-                              "请先打开记录页看看改了什么，再重新编辑。"}
+    if request.form.get("version") != str(stored.version):
+        return _conflict(stored, parsed)
     if parsed.errors or _previewing():
         return _form(parsed.values, stored=stored, parsed=parsed)
     result = context.store().put(parsed.record, actor=context.actor())
@@ -96,6 +96,50 @@ def edit(record_id):
         refresh_searcher()
         flash(f"已保存第 {stored.version + 1} 版（改了：{'、'.join(changed)}）。机器人立即按新内容回答。", "success")
     return redirect(url_for(".view", record_id=record_id))
+
+
+def _conflict(stored: StoredRecord, parsed: Parsed):
+    """A colleague saved while this form was open: show both sides field by field (409), the
+    choices post back against the current version."""
+    mine = values_of(parsed.record) if parsed.record else parsed.values
+    history = context.store().history(stored.record.id)
+    started = next((v for v in history if str(v.version) == request.form.get("version")), None)
+    found = conflict(stored, mine, started, history)
+    return render_template("console/records_conflict.html", conflict=found, record=stored.record,
+                           answers=request.form.get("answers", "")), 409
+
+
+@bp.get("/<record_id>/versions/<int:number>")
+def version(record_id, number):
+    """One old version next to the current record, with 恢复这一版 (the confirmation step)."""
+    stored = _stored(record_id)
+    old = _version(record_id, number)
+    changes = diff(flatten(stored.record.content()), flatten(old.data))
+    return render_template("console/records_version.html", stored=stored, old=old, changes=changes,
+                           restorable=version_record(old) is not None)
+
+
+@bp.post("/<record_id>/versions/<int:number>/restore")
+def restore_version(record_id, number):
+    """Bring an old version's content back as a new version: history only grows, and it is audited."""
+    stored = _stored(record_id)
+    record = version_record(_version(record_id, number))
+    if record is None:
+        abort(400, description=f"第 {number} 版不符合现在的记录规则，无法恢复，请手工编辑。")
+    if context.store().put(record, actor=context.actor()) == "unchanged":
+        flash(f"现在的内容和第 {number} 版一样，没有改动。", "warning")
+    else:
+        context.audit("record_revert", record_id, restored=number, version=stored.version + 1)
+        refresh_searcher()
+        flash(f"已恢复第 {number} 版的内容，保存为第 {stored.version + 1} 版。机器人立即按这些内容回答。", "success")
+    return redirect(url_for(".view", record_id=record_id))
+
+
+def _version(record_id: str, number: int):
+    found = next((v for v in context.store().history(record_id) if v.version == number), None)
+    if found is None:
+        abort(404, description=f"记录 {record_id} 没有第 {number} 版。")
+    return found
 
 
 @bp.post("/<record_id>/retire")
