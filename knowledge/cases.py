@@ -209,6 +209,26 @@ class CaseBook:
             _check_transition(case.status, status)
             return self._change(case, {"status": status}, actor, "status", note)
 
+    def reopen(self, number: str, actor: str, note: str = "") -> Case:
+        """A finished case taken up again (closed by mistake, or the elder calls back): 处理中,
+        with the reopening in the trail; an open case stays as it is."""
+        with self.store.transaction():
+            case = self._require(number)
+            if case.is_open:
+                return case
+            return self._change(case, {"status": "in_progress"}, actor, "reopen", note)
+
+    def describe(self, number: str, need: str, summary: str, actor: str) -> Case:
+        """Correct what the case is about (the bot may have stored a place as the need); the trail
+        keeps the wording it replaces."""
+        with self.store.transaction():
+            case = self._require(number)
+            fields = (("需求", case.need, need), ("情况说明", case.summary, summary))
+            before = [f"{label}原为：{old or '（空）'}" for label, old, new in fields if old != new]
+            if not before:
+                return case
+            return self._change(case, {"need": need, "summary": summary}, actor, "edit", "\n".join(before))
+
     def assign(self, number: str, assignee: str, actor: str) -> Case:
         with self.store.transaction():
             case = self._require(number)

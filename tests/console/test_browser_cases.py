@@ -53,7 +53,7 @@ def test_move_a_case_through_its_states(page, cases):
         assert "通知老人" in page.inner_text("main")
     trail = page.inner_text("table.trail")
     assert all(note in trail for note in ("已电话联系女儿", "约好周三上午上门", "已助浴一次")) and ADVISOR[0] in trail
-    assert "状态不能再改" in page.inner_text("main")
+    assert page.locator("form[action$='/status']").count() == 0 and "重新打开" in page.inner_text("main")
     screenshot(page, "case")
     assert "13912345678" not in page.inner_text("main")
     page.click("button:has-text('显示电话')")
@@ -74,3 +74,29 @@ def test_register_a_case_by_hand(page, cases):
     page.click("button:has-text('登记')")
     page.wait_for_url("**/console/cases/DB-*")
     assert "已登记" in page.inner_text("main") and "0771-****1234" in page.inner_text("main")
+
+
+def test_close_asks_first_reopen_and_correct_the_need(sized_page, cases):
+    page = sized_page
+    browser_login(page, ADVISOR)
+    page.goto(f"/console/cases/{cases['errand']}")
+    page.click("button:has-text('改为「已关闭」')")
+    assert "确定关闭案件" in page.inner_text("h1")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.click("a:has-text('不关闭，返回')")
+    assert page.inner_text("#case-status") == "新建"
+    page.click("button:has-text('改为「已关闭」')")
+    page.click("button:has-text('确定关闭')")
+    page.wait_for_selector("#case-status:has-text('已关闭')")
+
+    page.fill("form[action$='/reopen'] textarea[name=note]", "家属来电说还要办")
+    page.click("button:has-text('重新打开')")
+    page.wait_for_selector("#case-status:has-text('处理中')")
+    assert "重新打开" in page.inner_text("table.trail") and "家属来电说还要办" in page.inner_text("table.trail")
+
+    page.fill("input[name=need]", "代办高龄津贴（含材料复印）")
+    page.click("button:has-text('保存需求和说明')")
+    page.wait_for_selector(".flash.success:has-text('需求和情况说明已保存')")
+    assert "代办高龄津贴（含材料复印）" in page.inner_text("main")
+    assert "需求原为：代办高龄津贴申请" in page.inner_text("table.trail")
+    screenshot(page, f"case_reopened_{page.viewport_size['width']}")

@@ -130,7 +130,7 @@ def test_every_allowed_transition_with_notes_and_the_trail(advisor, data):
         assert response.status_code == 200 and "状态已改为" in text(response)
     page = text(advisor.get(f"/console/cases/{case.number}"))
     assert all(note in page for note in ("已电话联系女儿", "约好周三上门", "已助浴一次"))
-    assert "状态不能再改" in page and 'name="status"' not in page
+    assert "重新打开" in page and 'name="status"' not in page
     events = CaseBook(data).events(case.number)
     assert [e.status for e in events] == ["new", "contacted", "in_progress", "done"]
     assert {e.actor for e in events[1:]} == {f"console:{ADVISOR[0]}"}
@@ -140,9 +140,59 @@ def test_every_allowed_transition_with_notes_and_the_trail(advisor, data):
 def test_a_case_can_be_closed_from_an_open_state(advisor, data):
     case = open_case(data)
     post(advisor, f"/console/cases/{case.number}/status", {"status": "contacted"})
-    response = post(advisor, f"/console/cases/{case.number}/status", {"status": "closed", "note": "家属说不需要了"})
+    response = post(advisor, f"/console/cases/{case.number}/status",
+                    {"status": "closed", "note": "家属说不需要了", "confirmed": "1"})
     assert response.status_code == 302
     assert CaseBook(data).get(case.number).status == "closed"
+
+
+def test_closing_asks_first(advisor, data):
+    case = open_case(data, user_id="api:u-1", channel="api")
+    response = post(advisor, f"/console/cases/{case.number}/status", {"status": "closed", "note": "家属说不需要了"})
+    page = text(response)
+    assert response.status_code == 200 and "确定关闭案件" in page and "已结束跟进" in page  # the elder's notice
+    assert 'name="confirmed" value="1"' in page and 'name="note" value="家属说不需要了"' in page
+    assert CaseBook(data).get(case.number).status == "new" and not audits(data, "case_status")
+
+
+def test_a_closed_case_can_be_reopened_and_it_is_audited(advisor, data):
+    case = open_case(data)
+    post(advisor, f"/console/cases/{case.number}/status", {"status": "closed", "confirmed": "1"})
+    response = post(advisor, f"/console/cases/{case.number}/reopen", {"note": "老人来电说还没办好"},
+                    follow_redirects=True)
+    assert "已重新打开" in text(response)
+    book = CaseBook(data)
+    assert book.get(case.number).status == "in_progress"
+    events = book.events(case.number)
+    assert (events[-1].action, events[-1].note) == ("reopen", "老人来电说还没办好")
+    (entry,) = audits(data, "case_reopen")
+    assert (entry.target, entry.detail["previous"], entry.detail["status"]) == (case.number, "closed", "in_progress")
+    again = post(advisor, f"/console/cases/{case.number}/reopen", follow_redirects=True)
+    assert "不需要重新打开" in text(again) and len(audits(data, "case_reopen")) == 1
+
+
+def test_need_and_summary_can_be_corrected_and_the_trail_keeps_the_old_words(advisor, data):
+    case = open_case(data, need="南宁市青秀区", summary="帮我登记家庭养老床位")
+    page = text(advisor.get(f"/console/cases/{case.number}"))
+    assert 'name="need" value="南宁市青秀区"' in page
+    response = post(advisor, f"/console/cases/{case.number}/describe",
+                    {"need": "申请家庭养老床位", "summary": "帮我登记家庭养老床位"}, follow_redirects=True)
+    assert "已保存" in text(response)
+    saved = CaseBook(data).get(case.number)
+    assert (saved.need, saved.summary) == ("申请家庭养老床位", "帮我登记家庭养老床位")
+    assert CaseBook(data).events(case.number)[-1].note == "需求原为：南宁市青秀区"
+    (entry,) = audits(data, "case_edit")
+    assert entry.detail == {"need": True, "summary": False}
+    empty = post(advisor, f"/console/cases/{case.number}/describe", {"need": "", "summary": "x"}, follow_redirects=True)
+    assert "需求不能为空" in text(empty) and CaseBook(data).get(case.number).summary == "帮我登记家庭养老床位"
+
+
+def test_a_summary_with_a_phone_is_edited_only_after_a_reveal(advisor, data):
+    case = open_case(data, summary=f"女儿电话 {PHONE}")
+    page = text(advisor.get(f"/console/cases/{case.number}"))
+    assert 'name="summary"' not in page and PHONE not in page and "显示号码后修改" in page
+    revealed = text(post(advisor, f"/console/cases/{case.number}/reveal"))
+    assert f">女儿电话 {PHONE}</textarea>" in revealed
 
 
 def test_a_refused_transition_is_an_error_message_not_a_500(advisor, data):
@@ -301,7 +351,7 @@ def test_a_status_change_is_pushed_to_a_wechat_user(advisor, data, wechat_api):
 def test_a_failed_push_is_said_in_the_flash(advisor, data, wechat_api):
     wechat_api.fail_sends(3, 45015, "response out of time limit")
     case = open_case(data, user_id="oElder-9", channel="wechat")
-    response = post(advisor, f"/console/cases/{case.number}/status", {"status": "closed"}, follow_redirects=True)
+    response = post(advisor, f"/console/cases/{case.number}/status", {"status": "closed", "confirmed": "1"}, follow_redirects=True)
     assert "只发出了 0/1 段" in text(response) and CaseBook(data).get(case.number).status == "closed"
 
 

@@ -8,6 +8,8 @@ Contact phones stay masked unless the advisor asks to reveal them (audited, one 
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
 from knowledge.cases import KIND_LABELS, STATUS_LABELS, Case, CaseBook, CaseNotFound, next_statuses
@@ -15,7 +17,7 @@ from knowledge.clock import china_time
 from knowledge.privacy import mask
 from webhook.console import context
 from webhook.console.cases_forms import (CHANNEL_LABELS, EVENT_LABELS, LIMITS, Filters, actor_label,
-                                         consent_error, list_rows, notice_text, parse_due,
+                                         consent_error, describe_problem, list_rows, notice_text, parse_due,
                                          read_new_case, refusal)
 from webhook.console.outbox import send_to_user
 
@@ -89,6 +91,7 @@ def _page(case: Case, reveal: bool = False):
                "note": event.note if reveal else mask(event.note)} for event in cases.events(case.number)]
     html = render_template("console/cases_show.html", case=case, data=case.to_dict(reveal), reveal=reveal,
                            events=events, moves=next_statuses(case.status), overdue=cases.is_overdue(case),
+                           editable=reveal or all(mask(text) == text for text in (case.need, case.summary)),
                            accounts=account_names(), today=cases.today().isoformat(), me=context.user().name,
                            limits=LIMITS, **LABELS)
     return make_response(html)
@@ -108,6 +111,9 @@ def status(number):
     if wanted == before.status:
         flash(f"状态本来就是「{STATUS_LABELS[wanted]}」，没有改动。", "warning")
         return _back(number)
+    if wanted == "closed" and request.form.get("confirmed") != "1":
+        return render_template("console/cases_close.html", case=before, note=note,
+                               notice=notice_text(replace(before, status="closed")) if before.user_id else "")
     try:
         case = book().transition(number, wanted, context.actor(), note)
     except (ValueError, CaseNotFound):
@@ -116,6 +122,39 @@ def status(number):
     flash(f"状态已改为「{STATUS_LABELS[case.status]}」。", "success")
     notified = _tell_the_elder(case)
     context.audit("case_status", number, status=case.status, previous=before.status, notified=notified)
+    return _back(number)
+
+
+@bp.post("/<number>/reopen")
+def reopen(number):
+    """A closed or finished case taken up again; told to the elder like any status change."""
+    before = _case_or_404(number)
+    if before.is_open:
+        flash(f"案件还没有结束（现在是「{STATUS_LABELS[before.status]}」），不需要重新打开。", "warning")
+        return _back(number)
+    note = request.form.get("note", "").strip()[:LIMITS["note"]]
+    case = book().reopen(number, context.actor(), note)
+    flash(f"已重新打开，状态改为「{STATUS_LABELS[case.status]}」。", "success")
+    notified = _tell_the_elder(case)
+    context.audit("case_reopen", number, previous=before.status, status=case.status, notified=notified)
+    return _back(number)
+
+
+@bp.post("/<number>/describe")
+def describe(number):
+    """Correct the need and the summary; the trail keeps what they said before."""
+    before = _case_or_404(number)
+    need, summary = request.form.get("need", "").strip(), request.form.get("summary", "").strip().replace("\r\n", "\n")
+    problem = describe_problem(need, summary)
+    if problem:
+        flash(problem, "error")
+        return _back(number)
+    if (need, summary) == (before.need, before.summary):
+        flash("需求和情况说明没有改动。", "warning")
+    else:
+        book().describe(number, need, summary, context.actor())
+        context.audit("case_edit", number, need=need != before.need, summary=summary != before.summary)
+        flash("需求和情况说明已保存。", "success")
     return _back(number)
 
 

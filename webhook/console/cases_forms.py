@@ -13,7 +13,8 @@ from knowledge.privacy import find_phone, mask
 from knowledge.regions import resolve
 
 CHANNEL_LABELS = {"wechat": "微信公众号", "wecom": "企业微信", "api": "接口/网页"}
-EVENT_LABELS = {"open": "登记", "status": "改状态", "assign": "分配", "note": "备注", "due": "改到期日"}
+EVENT_LABELS = {"open": "登记", "status": "改状态", "assign": "分配", "note": "备注", "due": "改到期日",
+                "reopen": "重新打开", "edit": "改需求/说明"}
 # What the elder reads about their own case: plain words, never an internal note.
 ELDER_KINDS = {"referral": "转介", "errand": "代办事项", "handoff": "人工咨询"}
 NOTICES = {
@@ -156,6 +157,15 @@ def _check_chat_user(values: dict, errors: dict) -> None:
         errors["channel"] = "填了聊天用户 ID，请选择他所在的渠道。"
     elif values["channel"] and not values["user_id"]:
         errors["user_id"] = "选了渠道，请填写聊天用户 ID（或把渠道留空）。"
+
+
+def describe_problem(need: str, summary: str) -> str:
+    """Why a corrected need or summary cannot be saved ('' when it can)."""
+    if not need:
+        return "需求不能为空：写老人要办的事，如“申请家庭养老床位”。"
+    if len(need) > LIMITS["need"] or len(summary) > LIMITS["summary"]:
+        return f"太长了：需求最多 {LIMITS['need']} 个字，情况说明最多 {LIMITS['summary']} 个字。"
+    return ""
 
 
 def consent_error() -> str:
