@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from knowledge.importers.docregion import full_name_counts
 from knowledge.records import KINDS, Record, RecordError
 from knowledge.regions import Region, resolve
 
@@ -19,15 +20,15 @@ from knowledge.regions import Region, resolve
 HEADERS = {
     "name": ("名称", "机构名称", "服务名称", "基地名称", "项目名称", "name", "title", "institution"),
     "kind": ("类别", "种类", "记录类型", "kind"),
-    "type": ("类型", "服务类型", "机构类型", "type", "category"),
+    "type": ("类型", "服务类型", "机构类型", "性质", "机构性质", "type", "category"),
     "province": ("省", "省份", "province"),
     "city": ("市", "城市", "地市", "所属地市", "city"),
     "district": ("区", "县", "区县", "县区", "县/区", "district", "county"),
     "street": ("街道", "乡镇", "镇街", "street", "town"),
     "region": ("地区", "区域", "region"),
-    "address": ("地址", "详细地址", "address"),
-    "phone": ("电话", "联系电话", "电话号码", "phone", "tel", "telephone"),
-    "beds": ("床位", "床位数", "beds"),
+    "address": ("地址", "详细地址", "机构地址", "服务地址", "address"),
+    "phone": ("电话", "联系电话", "电话号码", "联系方式", "咨询电话", "phone", "tel", "telephone"),
+    "beds": ("床位", "床位数", "床位数量", "核定床位", "beds"),
     "hours": ("开放时间", "服务时间", "营业时间", "hours", "opening_hours"),
     "price": ("价格", "收费", "收费标准", "price", "fee"),
     "eligibility": ("服务对象", "适用对象", "申请条件", "eligibility", "who"),
@@ -67,8 +68,19 @@ class ParsedRows:
     problems: list[Problem] = field(default_factory=list)
 
 
+_UNIT = re.compile(r"\s*[(（]([^()（）]{1,12})[)）]\s*$")  # '价格(元/月)': the unit in brackets
+
+
 def canonical_header(header: str) -> str | None:
-    return _HEADER_INDEX.get((header or "").strip().lstrip("\ufeff").lower())
+    """The field a header names; a unit in brackets does not change it ('床位(张)' is 床位)."""
+    text = (header or "").strip().lstrip("\ufeff").lower()
+    return _HEADER_INDEX.get(text) or _HEADER_INDEX.get(_UNIT.sub("", text))
+
+
+def header_unit(header: str) -> str:
+    """'价格(元/月)' → '元/月', so the unit stays with the value in the text an elder reads."""
+    match = _UNIT.search((header or "").strip())
+    return match.group(1) if match else ""
 
 
 def rows_from_csv(text: str) -> list[tuple[int, dict[str, str], list[str]]]:
@@ -93,7 +105,7 @@ def row_to_record(file: str, line: int, row: dict, kind: str | None, region: Reg
     attrs = _attrs(known) | extra
     return Record.from_dict({
         "id": known.get("id") or _row_id(file, name, known.get("address", "")),
-        "kind": record_kind, "title": name, "text": _describe(name, known),
+        "kind": record_kind, "title": name, "text": _describe(name, known, extra),
         "region": _region_text(known, region), "source": _source(file, known),
         "tags": [t for t in re.split(r"[,，、;；\s]+", known.get("tags", "")) if t], "attrs": attrs,
     })
@@ -105,7 +117,10 @@ def _split_columns(row: dict) -> tuple[dict[str, str], dict[str, str]]:
         value = (value or "").strip() if isinstance(value, str) else value
         canonical = canonical_header(str(header))
         if canonical:
-            known[canonical] = str(value) if value is not None else ""
+            value = str(value) if value is not None else ""
+            unit = header_unit(str(header))
+            priced = unit and canonical != "beds" and re.search(r"\d", value)
+            known[canonical] = f"{value}（{unit}）" if priced else value
         elif header and value not in (None, ""):
             extra[str(header).strip()] = value
     return known, extra
@@ -128,9 +143,10 @@ def _kind_of(known: dict, kind: str | None) -> str:
 def _attrs(known: dict) -> dict:
     attrs = {key: known[key] for key in _TEXT_FIELDS if known.get(key)}
     if "beds" in attrs:
-        if not re.fullmatch(r"\d{1,6}", attrs["beds"]):
+        beds = re.fullmatch(r"约?\s*(\d{1,6})\s*(?:张|床|个)?", attrs["beds"])
+        if not beds:
             raise RecordError(f"beds {attrs['beds']!r}: not a whole number")
-        attrs["beds"] = int(attrs["beds"])
+        attrs["beds"] = int(beds.group(1))
     if "phone" in attrs and not _PHONE.match(attrs["phone"]):
         raise RecordError(f"phone {attrs['phone']!r}: not a phone number")
     if known.get("street"):
@@ -138,21 +154,37 @@ def _attrs(known: dict) -> dict:
     return attrs
 
 
-def _describe(name: str, known: dict) -> str:
-    """A readable sentence from the row's columns, so the bot can quote it to an elder."""
-    facts = [f"{_LABELS[key]}：{known[key]}{'张' if key == 'beds' else ''}" for key in _TEXT_FIELDS if known.get(key)]
+def _describe(name: str, known: dict, extra: dict) -> str:
+    """A readable sentence from the row's columns, so the bot can quote it to an elder;
+    columns we have no name for are read out under their own headers (特色服务：…)."""
+    facts = [f"{_LABELS[key]}：{_beds_text(known[key]) if key == 'beds' else known[key]}"
+             for key in _TEXT_FIELDS if known.get(key)]
+    facts += [f"{header}：{value}" for header, value in extra.items() if isinstance(value, str) and value]
     body = known.get("text", "").strip()
     return "。".join(part for part in (f"{name}", "；".join(facts), body) if part) + "。"
 
 
+def _beds_text(beds: str) -> str:
+    return beds if re.search(r"[张床个]$", beds) else beds + "张"
+
+
 def _region_text(known: dict, fallback: Region) -> str:
+    """The row's region columns; a district named in the address narrows a city column
+    ('西安' + '未央区三桥…' → 陕西省西安市未央区) when it lies in that city."""
     written = "".join(known.get(k, "") for k in ("province", "city", "district", "region"))
     if not written:
         return fallback.name
     region = resolve(fallback.name + written) if fallback.code else resolve(written)
     if not region.code:
         raise RecordError(f"region {written!r}: not a known 省/市/县/区 name")
-    return region.name
+    return _narrowed_by_address(region, known.get("address", "") + " " + known.get("name", "")).name
+
+
+def _narrowed_by_address(region: Region, text: str) -> Region:
+    if region.county or not region.code:
+        return region
+    inside = [Region(code) for code in full_name_counts(text) if Region(code).county]
+    return next((place for place in inside if region.contains(place)), region)
 
 
 def _source(file: str, known: dict) -> dict:

@@ -46,7 +46,7 @@ def infer_region(title: str, issuer: str, text: str, folder: str = "", override:
     """The document's region and where it was found (see the module docstring)."""
     if override.code:
         return RegionGuess(override, "override")
-    context = _full_name_counts(" ".join((title, issuer, text)))
+    context = full_name_counts(" ".join((title, issuer, text)))
     for basis, source in (("title", title), ("issuer", issuer)):
         if (region := _named_in(source, context)).code:
             return RegionGuess(region, basis)
@@ -57,7 +57,7 @@ def infer_region(title: str, issuer: str, text: str, folder: str = "", override:
     return RegionGuess(NATIONAL, "")
 
 
-def _full_name_counts(text: str) -> Counter:
+def full_name_counts(text: str) -> Counter:
     """How often each division code is named by a full name in the text."""
     counts: Counter = Counter()
     for _, alias, codes in find_mentions(text):

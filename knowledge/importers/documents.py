@@ -35,7 +35,7 @@ class DocumentInfo:
     date: str
     clauses: int
     records: int = 0
-    title_from_file: bool = False
+    title_basis: str = "header"
 
     def warnings(self) -> list[str]:
         found = []
@@ -43,8 +43,10 @@ class DocumentInfo:
             found.append("地区未识别：请用 --region 指定，或在工作台修改")
         elif self.region_basis in GUESSED:
             found.append(f"地区由{BASIS_LABELS[self.region_basis]}得出（{self.region.name}），请核对")
-        if self.title_from_file:
+        if self.title_basis == "file":
             found.append("标题未识别，用了文件名：请在工作台修改")
+        elif self.title_basis == "text":
+            found.append("文中没有标题行，标题取自正文开头：请核对")
         if not self.date:
             found.append("日期未识别")
         return found
@@ -55,7 +57,7 @@ def parse_document_file(path: Path, data: bytes, kind: str | None, region: Regio
     document = parse_document(read_document(path, data), path.name)
     guess = infer_region(document.title, document.issuer, _body_text(document), path.parent.name, region)
     info = DocumentInfo(path.name, document.title, guess.region, guess.basis, document.doc_no, document.date,
-                        len(document.clauses), title_from_file=document.title == path.stem)
+                        len(document.clauses), title_basis=document.title_basis)
     if not document.title:
         return ParsedRows(problems=[Problem(path.name, 1, "no title found; is this a document?")]), info
     source = Source(document.title, document.issuer, document.doc_no, document.date, path.name)

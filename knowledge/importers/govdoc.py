@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.importers.disclosure import read_disclosure
 from knowledge.importers.chrome import Lines, clean_lines, page_lines
 from knowledge.importers.clauses import (
     Clause, build_clauses, find_date, fold, is_date_line, is_title_like, match_heading, part_start, squeeze,
@@ -52,6 +53,7 @@ class ParsedDocument:
     clauses: list[Clause]
     institutions: list[Institution]
     table_rows: list[TableRow]
+    title_basis: str = "header"  # header | text (a guess from the opening sentence) | file
 
 
 # Dates, 文号, names -----------------------------------------------------------------------
@@ -103,13 +105,21 @@ def _read_header(stream: Lines, page_date: str, page_source: str) -> _Header:
     """Metadata from the lines before the body (the first heading or second part), plus a
     closing signature."""
     body = next((i for i, (_, text) in enumerate(stream) if match_heading(text) or part_start(text)), len(stream))
-    prelude, header = stream[:body], _Header()
+    disclosure = read_disclosure(stream[:max(body, 40)])
+    prelude = [(no, text) for no, text in stream[:body] if no not in disclosure.lines]
+    header = _Header(meta=set(disclosure.lines))
     _find_doc_no(prelude, header)
     _find_title(prelude, header)
     _find_signature(prelude + stream[max(body, len(stream) - 3):], header)
-    header.date = header.date or page_date or _first_date(prelude)
-    header.issuer = header.issuer or page_source
+    header.title = header.title or disclosure.title
+    header.doc_no = disclosure.doc_no or header.doc_no
+    header.issuer = disclosure.issuer or header.issuer or page_source
+    header.date = disclosure.date or header.date or page_date or disclosure.published or _first_date(prelude)
     return header
+
+
+def _cites(text: str, start: int) -> bool:
+    return bool(re.search(r"》\s*[(（]?\s*$", text[:start])) or "。" in text[:start]
 
 
 def _first_date(prelude: Lines) -> str:
@@ -119,8 +129,10 @@ def _first_date(prelude: Lines) -> str:
 
 
 def _find_doc_no(prelude: Lines, header: _Header) -> None:
-    """The 文号 exactly as written; a line of its own wins over one quoted in a sentence."""
-    found = [(no, text, m) for no, text in prelude if (m := _DOC_NO.search(fold(text)))]
+    """The 文号 exactly as written; a line of its own wins over one in a header line. One that
+    follows a quoted title ('根据《…意见》（赣府厅发〔2021〕16号）') cites another document."""
+    found = [(no, text, m) for no, text in prelude
+             if (m := _DOC_NO.search(fold(text))) and not _cites(fold(text), m.start())]
     alone = [(no, text, m) for no, text, m in found if m.group(0) == fold(text).strip()]
     for no, text, match in (alone or found)[:1]:
         header.doc_no = text[match.start():match.end()]
@@ -128,7 +140,15 @@ def _find_doc_no(prelude: Lines, header: _Header) -> None:
 
 
 def _is_headline(text: str) -> bool:
-    return is_title_like(text) and not _org_name(text) and not _DOC_NO.search(fold(text)) and not is_date_line(text)
+    return ((is_title_like(text) or _is_long_notice_title(text)) and not _org_name(text)
+            and not _DOC_NO.search(fold(text)) and not is_date_line(text))
+
+
+def _is_long_notice_title(text: str) -> bool:
+    """'北京市民政局 北京市财政局 …（七个单位）关于印发《…实施办法》的通知': joint issuers make a
+    notice's title longer than any headline, but it still reads '…关于…的通知'."""
+    folded = fold(text).strip()
+    return len(folded) <= 200 and "。" not in folded and "关于" in folded and bool(_DOC_TYPE.search(folded))
 
 
 def _find_title(prelude: Lines, header: _Header) -> None:
@@ -371,7 +391,24 @@ def parse_document(text: str, source_name: str = "") -> ParsedDocument:
     stream = _without(stream, lists)
     header = _read_header(stream, *_page_meta(text))
     preamble, clauses = build_clauses([(no, line) for no, line in stream if no not in header.meta])
-    title = header.title or Path(source_name).stem
+    title, basis = _title_and_basis(header.title, stream, source_name)
     institutions, table_rows = _records(tables + lists)
     return ParsedDocument(title, header.issuer, header.doc_no, header.date, _region_hint(title, header.issuer),
-                          preamble, clauses, institutions, table_rows)
+                          preamble, clauses, institutions, table_rows, basis)
+
+
+_QUOTED_TITLE = re.compile(r"《([^《》]{6,60})》")
+
+
+def _title_and_basis(found: str, stream: Lines, source_name: str) -> tuple[str, str]:
+    """The header's title; for a text with no title line (a news fragment), the document its
+    opening sentence quotes, else that sentence's first clause; the file name last."""
+    if found:
+        return found, "header"
+    opening = stream[0][1] if stream else ""
+    if quoted := _QUOTED_TITLE.search(opening[:200]):
+        return squeeze(quoted.group(1)), "text"
+    first = re.split(r"[。！？!?；;，,…]", opening.strip("“”\"' "), maxsplit=1)[0].strip("“”\"' ")
+    if 6 <= len(first) <= 40:
+        return squeeze(first), "text"
+    return Path(source_name).stem, "file"
