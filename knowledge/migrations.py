@@ -112,9 +112,15 @@ def _v5_conversations_per_channel(db: sqlite_utils.Database) -> None:
                    "WHERE channel IS NOT NULL AND channel != '' AND user_id IS NOT NULL AND user_id != ''")
 
 
+def _v6_urgent_seen(db: sqlite_utils.Database) -> None:
+    """Which emergency and scam replies an advisor has seen (the console's urgent list shows the
+    others at the top until someone marks them); one row per reply, who and when."""
+    db["urgent_seen"].create({"message_id": int, "seen_by": str, "seen_at": str}, pk="message_id")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases, _v4_console_accounts,
-    _v5_conversations_per_channel,
+    _v5_conversations_per_channel, _v6_urgent_seen,
 )
 LATEST = len(MIGRATIONS)
 

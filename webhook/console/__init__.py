@@ -30,9 +30,9 @@ def register(app: Flask) -> None:
 def _assemble() -> None:
     """Nest every area once, at import: a blueprint is set up before any app registers it."""
     from webhook.console import (cases, conversations, dashboard, hittest, imports, lexicon, records,
-                                 unanswered, users)
+                                 unanswered, urgent, users)
 
-    areas = (auth, dashboard, records, lexicon, imports, hittest, unanswered, conversations, cases, users)
+    areas = (auth, dashboard, records, lexicon, imports, hittest, unanswered, conversations, cases, users, urgent)
     for area in areas:
         bp.register_blueprint(area.bp)
     auth.guard(bp)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g
 
-from knowledge.clock import china_time
+from knowledge.clock import china_clock, china_time
 from knowledge.accounts import Account, Accounts
 from knowledge.audit import AuditLog
 from knowledge.store import Store
+from webhook.console import display
 
 
 def init(bp: Blueprint) -> None:
@@ -58,4 +59,5 @@ def audit_as(name: str, action: str, target: str = "", **detail) -> None:
 
 
 def _template_globals() -> dict:
-    return {"current_user": user(), "china_time": china_time}
+    return {"current_user": user(), "china_time": china_time, "person": display.person,
+            "actor_name": display.actor, "clock": china_clock}

@@ -19,6 +19,7 @@ from knowledge.conversations import Message, MessageLog
 from knowledge.privacy import mask
 from webhook.console import context
 from webhook.console.outbox import HUMAN_INTENT, send_to_user
+from webhook.console.urgent import unseen
 
 bp = Blueprint("conversations", __name__, url_prefix="/conversations")
 
@@ -54,6 +55,7 @@ def index():
     conversations = MessageLog(context.store()).conversations(LIST_LIMIT)
     sessions = SessionStore(context.store())
     return render_template("console/conversations.html", conversations=conversations, handoffs=handoffs,
+                           urgent=unseen(),
                            waiting={case.user_id for case in handoffs},
                            taken={case.user_id: sessions.paused_by(case.user_id) for case in handoffs},
                            now=datetime.now(CHINA_TZ).strftime("%H:%M:%S"), **_helpers())

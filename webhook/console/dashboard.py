@@ -15,10 +15,12 @@ from werkzeug.routing import BuildError
 
 from knowledge.cases import CHINA_TZ, OPEN_STATUSES, STATUS_LABELS, CaseBook
 from knowledge.conversations import DayCount, MessageLog
+from knowledge.privacy import mask
 from knowledge.regions import from_code
 from knowledge.store import Store
 from webhook.console import charts, context
 from webhook.console.hittest import INTENT_LABELS
+from webhook.console.urgent import unseen
 
 bp = Blueprint("dashboard", __name__)
 DAYS = 14
@@ -51,7 +53,8 @@ def index():
     topics, intents, regions = top_records(store, since), top_intents(store, since), top_regions(store, since)
     cases = case_summary(store, today)
     return render_template(
-        "console/dashboard.html", days=DAYS, today=Totals.of(days[-1:]), period=Totals.of(days),
+        "console/dashboard.html", days=DAYS, today=Totals.of(days[-1:]), period=Totals.of(days), urgent=unseen(),
+        mask=mask,
         unhelpful=unhelpful_count(store, since), cases=cases, case_link=case_link,
         daily_chart=daily_chart(days), questions_line=charts.sparkline([d.questions for d in days], "每天问题数"),
         rate_line=charts.sparkline([Totals.of([d]).rate or 0 for d in days], "每天回答率（%）"),

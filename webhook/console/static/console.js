@@ -1,0 +1,77 @@
+/* 养老顾问工作台: the little a server-rendered page cannot do by itself. No framework, no inline
+   script (the console's Content-Security-Policy allows scripts from this file only).
+
+   紧急提醒: while any console page is open, the urgent feed is polled; an emergency or scam
+   turn the browser has not announced yet raises a notification and a short sound. Announced
+   ids are kept in localStorage so moving between pages does not ring again. */
+(function () {
+  "use strict";
+  var POLL_MS = 15000;
+  var KEY = "advisor-urgent-announced";
+  var feed = document.body.getAttribute("data-urgent-feed");
+  if (!feed) { return; }
+
+  function announced() {
+    try { return JSON.parse(window.localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function remember(ids) {
+    try { window.localStorage.setItem(KEY, JSON.stringify(ids.slice(-500))); } catch (e) { /* private mode */ }
+  }
+
+  function chime() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    var audio = new Context();
+    var tone = audio.createOscillator();
+    var gain = audio.createGain();
+    tone.type = "sine";
+    tone.frequency.value = 880;
+    gain.gain.value = 0.25;
+    tone.connect(gain);
+    gain.connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.7);
+  }
+
+  function notify(item) {
+    if (!("Notification" in window) || Notification.permission !== "granted") { return; }
+    var note = new Notification("紧急事项：" + item.label, { body: item.text, tag: "urgent-" + item.id });
+    note.onclick = function () { window.focus(); window.location.href = item.url; };
+  }
+
+  function showCount(count) {
+    var badge = document.getElementById("urgent-count");
+    if (badge) { badge.textContent = String(count); badge.hidden = count === 0; }
+  }
+
+  function poll() {
+    fetch(feed, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.items) { return; }
+        var known = announced();
+        var fresh = data.items.filter(function (item) { return known.indexOf(item.id) < 0; });
+        if (fresh.length) {
+          fresh.forEach(notify);
+          chime();
+          remember(known.concat(fresh.map(function (item) { return item.id; })));
+        }
+        showCount(data.count);
+      })
+      .catch(function () { /* offline or signed out: try again at the next poll */ });
+  }
+
+  function offerAlerts() {
+    var button = document.getElementById("urgent-alerts");
+    if (!button || !("Notification" in window) || Notification.permission !== "default") { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { button.hidden = true; chime(); });
+    });
+  }
+
+  offerAlerts();
+  poll();
+  window.setInterval(poll, POLL_MS);
+}());
