@@ -59,10 +59,11 @@ def print_report(report: ImportReport) -> None:
     c = report.changes
     click.echo(f"{report.files} 个文件，{report.documents} 篇文件解析出 {report.clauses} 条条款；"
                f"{report.records} 条记录：新增 {c['inserted']}，更新 {c['updated']}，未变 {c['unchanged']}，"
-               f"停用 {c['retired']}；跳过 {len(report.skipped)} 处。")
+               f"停用 {c['retired']}，已有 {c['known']}（与已存知识重复，未再添加）；跳过 {len(report.skipped)} 处。")
     for info in report.document_list:
         click.echo(f"  {info.title} | {info.region.name or '（无地区）'} | {info.doc_no or '（无文号）'} | "
-                   f"{info.date or '（无日期）'} | {info.records} 条  ← {info.file}")
+                   f"{info.date or '（无日期）'} | {info.records} 条"
+                   f"{f'（其中 {info.known} 条已有）' if info.known else ''}  ← {info.file}")
         for warning in info.warnings():
             click.echo(f"    ⚠ {warning}")
     for problem in report.skipped:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from knowledge.importers.directories import ParsedRows, Problem, row_to_record, rows_from_csv
+from knowledge.importers.dedupe import KnownRecords
 from knowledge.importers.documents import DocumentInfo, parse_document_file
 from knowledge.importers.jsonfiles import parse_json
 from knowledge.importers.readers import DOCUMENT_SUFFIXES, ReadError
@@ -50,14 +51,15 @@ class ImportReport:
 
     def summary(self) -> dict:
         return {"files": self.files, "documents": self.documents, "clauses": self.clauses, "records": self.records,
-                **{k: self.changes[k] for k in ("inserted", "updated", "unchanged", "retired")},
+                **{k: self.changes[k] for k in ("inserted", "updated", "unchanged", "retired", "known")},
                 "skipped": [str(p) for p in self.skipped],
                 "document_list": [_document_row(info) for info in self.document_list]}
 
 
 def _document_row(info: DocumentInfo) -> dict:
     return {"file": info.file, "title": info.title, "region": info.region.name, "region_basis": info.region_basis,
-            "doc_no": info.doc_no, "date": info.date, "records": info.records, "warnings": info.warnings()}
+            "doc_no": info.doc_no, "date": info.date, "records": info.records, "known": info.known,
+            "warnings": info.warnings()}
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -136,8 +138,14 @@ def _write(store: Store, batches: list[Batch], actor: str, origin_prefix: str, r
     done = 0
     for batch in batches:
         origin = origin_prefix + batch.origin
-        kept = set()
+        kept, known = set(), KnownRecords(store, batch.parsed.records, origin)
         for record in batch.parsed.records:
+            if store.get(record.id) is None and known.match(record):
+                report.changes["known"] += 1
+                if batch.document:
+                    batch.document.known += 1
+                done += 1
+                continue
             report.changes[store.put(record, actor, origin)] += 1
             kept.add(record.id)
             done += 1

@@ -35,6 +35,7 @@ class DocumentInfo:
     date: str
     clauses: int
     records: int = 0
+    known: int = 0  # records the knowledge already held (knowledge.importers.dedupe)
     title_basis: str = "header"
 
     def warnings(self) -> list[str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.importers.disclosure import read_disclosure
+from knowledge.importers.guides import guide_clauses, qa_clauses
 from knowledge.importers.chrome import Lines, clean_lines, page_lines
 from knowledge.importers.clauses import (
     Clause, build_clauses, find_date, fold, is_date_line, is_title_like, match_heading, part_start, squeeze,
@@ -390,8 +391,9 @@ def parse_document(text: str, source_name: str = "") -> ParsedDocument:
     lists = [t for i, (_, line) in enumerate(stream) if fold(line) == "序号" and (t := _read_list(stream, i))]
     stream = _without(stream, lists)
     header = _read_header(stream, *_page_meta(text))
-    preamble, clauses = build_clauses([(no, line) for no, line in stream if no not in header.meta])
+    body = [(no, line) for no, line in stream if no not in header.meta]
     title, basis = _title_and_basis(header.title, stream, source_name)
+    preamble, clauses = qa_clauses(body) or guide_clauses(body, title) or build_clauses(body)
     institutions, table_rows = _records(tables + lists)
     return ParsedDocument(title, header.issuer, header.doc_no, header.date, _region_hint(title, header.issuer),
                           preamble, clauses, institutions, table_rows, basis)
