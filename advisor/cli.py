@@ -1,12 +1,18 @@
 """Terminal commands: `advisor ask TEXT` for one question, `advisor chat` for a conversation."""
 from __future__ import annotations
 
+import itertools
 import json
+from pathlib import Path
 
 import click
 
 from advisor.core import Advisor
+from advisor.evaluation import (Answer, AnswerCase, answer_report, evaluate_answers, is_answer_set,
+                                load_answer_cases)
 from advisor.reply import Message
+from index.baseline import Baseline
+from index.cli import retrieval_eval
 from knowledge import settings
 
 
@@ -44,3 +50,48 @@ def chat_command(user):
         reply = advisor.handle(Message(user_id=user, text=text, channel="cli"))
         click.echo(f"顾问：{reply.reply}\n   [{reply.intent}" + (" · 已转人工" if reply.handoff else "")
                    + (f" · 来源 {len(reply.records)} 条" if reply.records else "") + "]")
+
+
+@click.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--misses/--no-misses", default=True, help="List the questions the advisor got wrong.")
+def eval_command(path, misses):
+    """Score a question set next to a plain jieba + BM25 baseline: retrieval (hit@1, hit@3, MRR)
+    for a set of expected record ids, answers (the reply holds the asked fact) for a set with kinds."""
+    if not is_answer_set(path):
+        return retrieval_eval(path, misses)
+    try:
+        cases = load_answer_cases(path)
+    except ValueError as error:
+        raise click.ClickException(str(error))
+    advisor = open_advisor()
+    ours = evaluate_answers(cases, advisor_bot(advisor), "advisor")
+    plain = evaluate_answers(cases, baseline_bot(Baseline(list(advisor.searcher.records.values()))), "baseline")
+    click.echo(f"{len(cases)} questions, {len(advisor.searcher.records)} records")
+    click.echo(answer_report([ours, plain]))
+    if misses:
+        click.echo(f"\nadvisor misses ({len(ours.misses)}):")
+        for miss in ours.misses:
+            click.echo("  " + miss)
+
+
+def advisor_bot(advisor: Advisor):
+    """Each case in a conversation of its own: the context turns first, then the question."""
+    users = itertools.count()
+
+    def ask(case: AnswerCase) -> Answer:
+        user = f"eval-{next(users)}"
+        for turn in case.context:
+            advisor.handle(Message(user_id=user, text=turn, channel="eval"))
+        reply = advisor.handle(Message(user_id=user, text=case.question, channel="eval"))
+        return Answer(reply.reply, tuple(record.source.file for record in reply.records))
+    return ask
+
+
+def baseline_bot(baseline: Baseline):
+    """The plain peer 'answers' with its best record's text, whatever its score."""
+    def ask(case: AnswerCase) -> Answer:
+        ranked = baseline.rank(case.question)
+        best = baseline.records[ranked[0][0]] if ranked and ranked[0] else None
+        return Answer(best.text, (best.source.file,)) if best else Answer("")
+    return ask

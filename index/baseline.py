@@ -32,6 +32,7 @@ class PlainJiebaTokenizer(Tokenizer):
 class Baseline:
     def __init__(self, records: list[Record]):
         jieba.setLogLevel(logging.WARNING)
+        self.records = {record.id: record for record in records}
         self.analyzer = PlainJiebaTokenizer()
         self.index = RamStorage().create_index(Schema(id=ID(stored=True), body=TEXT(analyzer=self.analyzer)))
         with self.index.writer() as writer:

@@ -1,4 +1,4 @@
-"""Index commands: `advisor search` and `advisor eval`."""
+"""Index commands: `advisor search`, and the retrieval half of `advisor eval`."""
 from __future__ import annotations
 
 import json
@@ -53,10 +53,7 @@ def _result_json(result) -> dict:
                       "text": h.record.text} for h in result.hits]}
 
 
-@click.command("eval")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--misses/--no-misses", default=True, help="List the questions each ranker got wrong.")
-def eval_command(path, misses):
+def retrieval_eval(path: Path, misses: bool) -> None:
     """Hit@1, hit@3, MRR and no-answer precision/recall, next to a plain jieba + BM25 baseline."""
     try:
         cases = load_cases(path)

@@ -5,10 +5,10 @@ import os
 
 import click
 
-from advisor.cli import ask_command, chat_command
+from advisor.cli import ask_command, chat_command, eval_command
 from knowledge import settings
 from knowledge.accounts_cli import user_group
-from index.cli import eval_command, search_command
+from index.cli import search_command
 from knowledge.cli import export_command, import_command, load_starter, open_store, print_report, records_group
 
 

@@ -1,0 +1,40 @@
+"""Answer rate on the real-documents corpus, dev and held-out questions, next to the BM25 peer.
+
+    .venv/bin/python bench/realdocs_eval.py [--split dev|heldout|all] [--misses]
+
+Builds a data dir under a temporary folder (starter knowledge + every corpus document, as an
+advisor elsewhere would import them), then runs `advisor eval`'s answer mode on each split.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", default="all", choices=("dev", "heldout", "all"))
+    parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--data-dir", help="reuse this data dir (built when empty)")
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="realdocs-"))
+    os.environ["ADVISOR_DATA_DIR"] = str(data_dir)
+    from tests.realdocs import QUESTIONS, build_data_dir
+    if not (data_dir / "knowledge.db").exists():
+        build_data_dir(data_dir)
+    from advisor.cli import eval_command
+    for split in (("dev", "heldout") if args.split == "all" else (args.split,)):
+        path = QUESTIONS / f"{split}.jsonl"
+        if path.exists():
+            print(f"\n## {split}: {path.name}")
+            eval_command.main([str(path), "--misses" if args.misses else "--no-misses"], standalone_mode=False)
+
+
+if __name__ == "__main__":
+    main()
