@@ -3,13 +3,12 @@ bot could not answer, and count how it is doing.
 
 Texts are stored exactly as the person wrote them — the console masks phone and ID numbers
 when it shows them (knowledge.privacy), so nothing is lost if an advisor must call back.
-Days in the statistics are China Standard Time days, like the advisors' working day.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Callable, Iterable, NamedTuple
 
 from knowledge.clock import CHINA_TZ
@@ -50,13 +49,6 @@ class Conversation(NamedTuple):
     last_at: str
     count: int
     paused_by: str  # the console advisor who took over, '' while the bot talks
-
-
-class DayCount(NamedTuple):
-    date: str  # YYYY-MM-DD, China Standard Time
-    questions: int
-    answered: int
-    handoffs: int
 
 
 def _source_ids(sources: Iterable) -> list[str]:
@@ -187,17 +179,3 @@ class MessageLog:
                f"AND q.at >= ? {handled} ORDER BY id DESC")
         bound = _as_utc(since)
         return [_message(row) for row in self.db.query(sql, [bound, *NOT_QUESTIONS, *NOT_QUESTIONS, bound])]
-
-    def daily_counts(self, days: int = 14, today: date | None = None) -> list[DayCount]:
-        """Per China day, oldest first, the last `days` days including today and days without traffic:
-        questions received, replies resting on the knowledge base, and replies handing over to a person."""
-        today = today or self._clock().astimezone(CHINA_TZ).date()
-        first = today - timedelta(days=days - 1)
-        start = datetime.combine(first, datetime.min.time(), CHINA_TZ)
-        rows = self.db.execute(
-            "SELECT date(at, '+8 hours') AS day, sum(direction = 'in'), sum(direction = 'out' AND answered = 1), "
-            "sum(direction = 'out' AND handoff = 1) FROM messages WHERE at >= ? GROUP BY day",
-            [_as_utc(start)]).fetchall()
-        counts = {day: (q or 0, a or 0, h or 0) for day, q, a, h in rows}
-        return [DayCount(d, *counts.get(d, (0, 0, 0)))
-                for d in ((first + timedelta(days=n)).isoformat() for n in range(days))]

@@ -10,6 +10,8 @@ import pytest
 from knowledge.cases import CaseBook
 from knowledge.conversations import MessageLog
 from knowledge.store import Store
+from webhook.console.dashboard import DAYS
+from webhook.console.figures import FIGURES
 
 ANSWERED = ("南宁长者饭堂有补贴吗", "广州有几家旅居养老基地", "泾源县医院有安宁疗护吗")
 NOT_FOUND = "北京养老院床位补贴多少钱"
@@ -56,7 +58,7 @@ def test_answer_rate_from_traffic(advisor, client):
     assert "3/4" in card(html, "answer-rate") and "<strong>75%</strong>" in card(html, "answer-rate")
     assert "老年助餐服务机构" in html  # the title of a cited record, in the top topics
     assert "南宁" in html and "泾源" in html  # regions of the cited records
-    assert "政策咨询" in html and "没有找到" in html  # reply kinds
+    assert "政策和补贴解答" in html and "没找到答案" in html  # what the questions got
     assert html.count("<svg") >= 6
 
 
@@ -94,3 +96,51 @@ def test_daily_chart_has_fourteen_days(advisor, client):
 def test_dashboard_is_the_console_home(advisor):
     assert advisor.get("/console/").status_code == 200
     assert 'aria-current="page"' in advisor.get("/console/").get_data(as_text=True)
+
+
+# -- every figure defined once (issue 16, point 8) ------------------------------------------
+def test_only_questions_count(advisor, store):
+    log = MessageLog(store)
+    for text, intent, answered in (("南宁长者饭堂有补贴吗", "consult", True), ("13912345678", "refer", False),
+                                   ("同意", "refer", False), ("谢谢", "thanks", False), ("你好", "greeting", False),
+                                   ("青秀区", "consult", True), ("我爸摔倒了", "emergency", False),
+                                   ("北京养老院床位补贴多少钱", "not_found", False)):
+        log.log("api:u-q", "api", "in", text)
+        log.log("api:u-q", "api", "out", "…", intent=intent, answered=answered,
+                sources=["nn-sub-meal-operation"] if answered else [])
+    log.log("api:u-q", "api", "in", "南宁在哪里")
+    log.log("api:u-q", "api", "out", "请问您在哪个地方？", intent="clarify")
+    html = advisor.get("/console/").get_data(as_text=True)
+    assert stat(html, "questions") == "3" and stat(html, "answer-rate") == "67%"  # 2 of 3, not 2 of 9
+
+
+def test_handoffs_are_the_tickets_on_the_card_and_in_the_chart(advisor, client, store):
+    for n in range(2):
+        assert ask(client, f"dash-h{n}", "转人工")["handoff"]
+    log = MessageLog(store)  # a reply offering a person is no ticket: only tickets count
+    log.log("api:dash-o", "api", "in", "我妈胸口疼")
+    log.log("api:dash-o", "api", "out", "请立刻拨打120……回复“转人工”", intent="emergency", handoff=True)
+    tickets = CaseBook(store).list(kind="handoff")
+    html = advisor.get("/console/").get_data(as_text=True)
+    daily = html.split('id="daily-heading"')[1].split("</svg>")[0]
+    assert stat(html, "handoffs") == str(len(tickets)) == "2"
+    assert f"{DAYS} 天共 2 张工单" in card(html, "handoffs") and 'data-series="2" data-value="2"' in daily
+
+
+def test_places_asked_about_include_the_unanswered(advisor, client):
+    ask(client, "dash-a", ANSWERED[0])
+    for n in range(2):
+        assert ask(client, f"dash-n{n}", NOT_FOUND)["intent"] == "not_found"
+    html = advisor.get("/console/").get_data(as_text=True)
+    regions = html.split('id="regions-heading"')[1].split("</section>")[0]
+    assert "北京" in regions and "南宁" in regions
+    assert re.search(r'data-testid="gaps">.*北京 2 个', regions, re.S)
+
+
+def test_every_figure_has_its_definition_as_a_tooltip(advisor):
+    html = advisor.get("/console/").get_data(as_text=True)
+    for key, figure in FIGURES.items():
+        if key == "unhelpful":
+            continue  # shown only when something was marked 没用
+        assert f'data-figure="{key}"' in html, key
+        assert f'title="{figure.definition}"' in html, key

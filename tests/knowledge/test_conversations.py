@@ -1,9 +1,9 @@
-"""The message log: transcripts, the conversation list, unanswered questions, daily counts."""
+"""The message log: transcripts, the conversation list, unanswered questions."""
 from datetime import date, datetime, timedelta
 
 import pytest
 
-from knowledge.conversations import Conversation, DayCount, MessageLog
+from knowledge.conversations import Conversation, MessageLog
 
 
 class Clock:
@@ -139,15 +139,3 @@ def test_unanswered_since(log, clock):
     assert [m.id for m in log.unanswered(since="2026-11-21T00:00:00+00:00")] == [new]
     assert [m.id for m in log.unanswered(since=datetime.fromisoformat("2026-11-22T00:00:00+08:00"))] == [new]
     assert [m.id for m in log.unanswered(since=date(2026, 11, 20))] == [new, old]
-
-
-def test_daily_counts_by_china_day_including_quiet_days(log, clock):
-    exchange(log, "u1", "问题", "回答")  # 2026-11-20 10:00 Beijing
-    exchange(log, "u1", "转人工", "好的", answered=False, intent="handoff", handoff=True)
-    clock.now = datetime.fromisoformat("2026-11-21T16:30:00+00:00")  # 00:30 on the 22nd in Beijing
-    exchange(log, "u2", "问题", "回答")
-    log.log("u3", "json", "in", "没有回复")
-    counts = log.daily_counts(days=4, today=date(2026, 11, 22))
-    assert counts == [DayCount("2026-11-19", 0, 0, 0), DayCount("2026-11-20", 2, 1, 1),
-                      DayCount("2026-11-21", 0, 0, 0), DayCount("2026-11-22", 2, 1, 0)]
-    assert log.daily_counts(days=1)[-1].date == "2026-11-22"  # today from the clock, in Beijing
