@@ -12,6 +12,7 @@ from pathlib import Path
 
 from knowledge.importers.archives import ArchiveError, check_office_archive
 from knowledge.importers.markdown import markdown_text
+from knowledge.importers.webpage import html_text
 from knowledge.importers.textio import DecodeError, decode, normalise
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
@@ -30,7 +31,7 @@ def read_document(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
     try:
         if suffix in (".html", ".htm"):
-            return _html_text(data)
+            return html_text(data)
         if suffix == ".docx":
             return _docx_text(data)
         if suffix == ".pdf":
@@ -40,20 +41,6 @@ def read_document(path: Path, data: bytes) -> str:
         return decode(data)
     except DecodeError as error:
         raise ReadError(error.line, str(error)) from None
-
-
-def _html_text(data: bytes) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(decode(data), "html.parser")
-    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "iframe", "form", "button"]):
-        tag.decompose()
-    for cell in soup.find_all(["td", "th"]):
-        cell.append("\t")
-    for block in soup.find_all(["br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table"]):
-        block.insert_after("\n")
-    lines = (line.strip(" \t") for line in soup.get_text().split("\n"))
-    return "\n".join(_squeeze_blank(lines))
 
 
 def _docx_text(data: bytes) -> str:
@@ -100,11 +87,3 @@ def _pdf_text(data: bytes) -> str:
         raise ReadError(0, "PDF has no text layer (scanned image?); OCR is not supported")
     lines = (line for page in pages for line in page.split("\n") if not _PAGE_NUMBER.match(line))
     return normalise("\n".join(lines))
-
-
-def _squeeze_blank(lines) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return out
