@@ -118,9 +118,25 @@ def _v6_urgent_seen(db: sqlite_utils.Database) -> None:
     db["urgent_seen"].create({"message_id": int, "seen_by": str, "seen_at": str}, pk="message_id")
 
 
+def _v7_console_sessions_and_login_throttle(db: sqlite_utils.Database) -> None:
+    """Console sessions kept server-side, so logout, a password reset and disabling an account
+    end every copy of a cookie (only a hash of the session id is kept: a copied database opens
+    no session); and failed logins counted per client address and typed name, so guesses lock
+    out the guessing client rather than the account for everyone. The users table's
+    failed_logins and locked_until columns are no longer written."""
+    db["console_sessions"].create({"id_hash": str, "name": str, "created_at": str}, pk="id_hash")
+    db["console_sessions"].create_index(["name"])
+    db["login_failures"].create(
+        {"client": str, "name": str, "first_at": str, "count": int, "locked_until": str},
+        pk=("client", "name"), not_null={"count"}, defaults={"count": 0, "locked_until": ""},
+    )
+    db["login_failures"].create_index(["name"])
+    db.execute("UPDATE users SET failed_logins = 0, locked_until = ''")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases, _v4_console_accounts,
-    _v5_conversations_per_channel, _v6_urgent_seen,
+    _v5_conversations_per_channel, _v6_urgent_seen, _v7_console_sessions_and_login_throttle,
 )
 LATEST = len(MIGRATIONS)
 
