@@ -15,13 +15,14 @@ from knowledge.importers.directories import ParsedRows, Problem, row_to_record, 
 from knowledge.importers.dedupe import KnownRecords
 from knowledge.importers.documents import DocumentInfo, parse_document_file
 from knowledge.importers.jsonfiles import parse_json
+from knowledge.importers.spreadsheets import rows_from_xlsx
 from knowledge.importers.readers import DOCUMENT_SUFFIXES, ReadError
 from knowledge.importers.textio import DecodeError, decode
 from knowledge.records import RecordError
 from knowledge.regions import NATIONAL, Region, resolve
 from knowledge.store import Store, now
 
-SUFFIXES = DOCUMENT_SUFFIXES + (".csv", ".json")
+SUFFIXES = DOCUMENT_SUFFIXES + (".csv", ".xlsx", ".json")
 Progress = Callable[[int, int], None]
 
 
@@ -85,7 +86,9 @@ def read_file(path: Path, kind: str | None, region: Region, max_bytes: int) -> B
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return Batch(origin, _csv_rows(name, decode(data), kind, region), True)
+            return Batch(origin, _directory_rows(name, rows_from_csv(decode(data)), kind, region), True)
+        if suffix == ".xlsx":
+            return Batch(origin, _directory_rows(name, rows_from_xlsx(data), kind, region), True)
         if suffix == ".json":
             return Batch(origin, parse_json(name, decode(data), kind, region), False)
         if suffix in DOCUMENT_SUFFIXES:
@@ -97,9 +100,9 @@ def read_file(path: Path, kind: str | None, region: Region, max_bytes: int) -> B
     return Batch(origin, ParsedRows(problems=[Problem(name, 0, f"unsupported file type (use {supported})")]), False)
 
 
-def _csv_rows(name: str, text: str, kind: str | None, region: Region) -> ParsedRows:
+def _directory_rows(name: str, rows, kind: str | None, region: Region) -> ParsedRows:
     result = ParsedRows()
-    for line, row, extra_cells in rows_from_csv(text):
+    for line, row, extra_cells in rows:
         if extra_cells:
             result.problems.append(Problem(name, line, f"{len(extra_cells)} more cell(s) than the header has"))
             continue

@@ -141,3 +141,19 @@ def test_unknown_job_is_404(advisor):
     assert advisor.get("/console/import/0123456789abcdef").status_code == 404
     assert advisor.get("/console/import/0123456789abcdef.json").status_code == 404
     assert advisor.get("/console/import/..%2Fsecret_key").status_code == 404
+
+
+def test_the_directory_template_downloads_and_an_xlsx_upload_imports(advisor):
+    page = advisor.get("/console/import/")
+    assert "/console/import/template.xlsx" in page.get_data(as_text=True)
+    template = advisor.get("/console/import/template.xlsx")
+    assert template.status_code == 200 and template.data.startswith(b"PK")
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(template.data))
+    book.active.append(["良庆区长者饭堂", "助餐点", "", "南宁", "良庆区", "", "五象大道3号", "0771-7777777"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = upload(advisor, "饭堂.xlsx", buffer.getvalue())
+    state = wait(advisor, response.location)
+    assert (state["state"], state["done"], state["total"]) == ("done", 1, 1)
+    assert "良庆区长者饭堂" in advisor.get("/console/records/?q=良庆区长者饭堂").get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""导入: upload documents (.txt .md .html .docx .pdf) or directories (.csv .json) and import
+"""导入: upload documents (.txt .md .html .docx .pdf) or directories (.xlsx .csv .json) and import
 them into the knowledge, with a progress bar and the import summary, skipped rows included.
 
 Uploads are far larger than a webhook body, so this one route has its own limit,
@@ -11,12 +11,14 @@ import json
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from knowledge.importers.spreadsheets import template_bytes
 from knowledge.importing import SUFFIXES
 from knowledge.regions import resolve
 from webhook.console import context
+from webhook.console.auth import signed_in_account
 from webhook.console.imports_jobs import JOBS, Job, plain_reason, safe_name
 from webhook.console.records_form import KIND_LABELS, NATIONAL_WORDS
 from webhook.routes import runtime
@@ -50,6 +52,13 @@ def upload():
     return redirect(url_for(".job", job_id=job_id), code=303)
 
 
+@bp.get("/template.xlsx")
+def template():
+    """The directory template: the headers the importer knows, and what to write under each."""
+    return Response(template_bytes(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=directory-template.xlsx"})
+
+
 @bp.get("/<job_id>")
 def job(job_id):
     found = _job(job_id)
@@ -75,10 +84,8 @@ def too_large(_exc):
 def _signed_in() -> bool:
     """webhook.errors refuses an oversize body before the console's login guard runs, so the
     error page looks the account up itself (as the guard would) before showing the import page."""
-    if context.user() is None and session.get("user"):
-        account = context.accounts().get(session["user"])
-        if account is not None and account.active:
-            g.console_user = account
+    if context.user() is None:
+        g.console_user = signed_in_account()
     return context.user() is not None
 
 
