@@ -42,6 +42,7 @@ PARALLEL_FROM = 1000  # records; below that forking costs more than it saves
 HOT_POSTINGS = 100  # per record: the commonest terms listed in the meta, up to this many postings
 DOCUMENT_FORMAT = 2  # bump when text_fields changes what a record's words are: indexes are rebuilt
 TEXT_FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # the analysed fields and their BM25F boosts
+REPLAY_SHARE = 0.5  # a lag above this share of the records is rebuilt in bulk (≥500/s) rather than replayed (~230/s)
 BUILD_CACHE = 200_000  # blocks and runs each analysing process remembers during a build (~100 MB at most)
 
 
@@ -207,32 +208,67 @@ def _remove_old_builds(files: IndexFiles, keep: set[str]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def catch_up(store: Store, files: IndexFiles, dictionary: tuple | None = None) -> list[str] | None:
+class IndexBusy(Exception):
+    """Another process holds the write lock (most likely a bulk build): keep serving what is open."""
+
+
+def lag(store: Store, files: IndexFiles) -> int:
+    """How many store changes the current index has not applied yet."""
+    return max(store.last_seq() - files.meta()["seq"], 0)
+
+
+def catch_up(store: Store, files: IndexFiles, dictionary: tuple | None = None,
+             wait: bool = True) -> list[str] | None:
     """Apply the store's changes since the index's last seq; returns the changed record ids, or
     None when the index was built with another dictionary than `dictionary` (the data dir's
-    unless given): a rebuild must come first, or words would be cut two ways in one index."""
+    unless given): a rebuild must come first, or words would be cut two ways in one index.
+    With wait=False, raises IndexBusy instead of waiting for another process's write."""
     if store.last_seq() <= files.meta()["seq"]:
         return []
     dictionary = files.dictionary() if dictionary is None else dictionary
-    with files.write_lock():
-        meta = files.meta()
-        if meta.get("fingerprint") != fingerprint(dictionary):
-            return None
-        changes = store.changes_since(meta["seq"])
-        if not changes:
-            return []
-        analysis.use_dictionary(dictionary)
-        changed = list(dict.fromkeys(record_id for _, record_id in changes))
-        writer = files.open().writer(timeout=30.0)
-        for record_id in changed:
-            stored = store.get(record_id)
-            if stored and stored.status == "active":
-                writer.update_document(**document(stored.record))
-            else:
-                writer.delete_by_term("id", record_id)
-        writer.commit()
-        files.write_meta(files.current.resolve(), meta | {"seq": changes[-1][0]})
-        return changed
+    with files.write_lock(wait) as locked:
+        if not locked:
+            raise IndexBusy()
+        return _catch_up_locked(store, files, dictionary)
+
+
+def _catch_up_locked(store: Store, files: IndexFiles, dictionary: tuple) -> list[str] | None:
+    meta = files.meta()
+    if meta.get("fingerprint") != fingerprint(dictionary):
+        return None
+    changes = store.changes_since(meta["seq"])
+    if not changes:
+        return []
+    analysis.use_dictionary(dictionary)
+    changed = list(dict.fromkeys(record_id for _, record_id in changes))
+    writer = files.open().writer(timeout=30.0)
+    for record_id in changed:
+        stored = store.get(record_id)
+        if stored and stored.status == "active":
+            writer.update_document(**document(stored.record))
+        else:
+            writer.delete_by_term("id", record_id)
+    writer.commit()
+    files.write_meta(files.current.resolve(), meta | {"seq": changes[-1][0]})
+    return changed
+
+
+def bring_current(store: Store, files: IndexFiles, wait: bool = True) -> bool:
+    """Make the index one built with the data dir's dictionary that has every store change:
+    rebuilt when missing, cut with another dictionary or so far behind that a bulk build is
+    cheaper than replaying the changes one writer call at a time (a 50k-row import: ~35 s
+    against ~4 min), else caught up. With wait=False, False when another process is writing."""
+    dictionary = files.dictionary()
+    if files.built_with(dictionary) and not lag(store, files):
+        return True
+    with files.write_lock(wait) as locked:
+        if not locked:
+            return False
+        if not files.built_with(dictionary) or lag(store, files) > REPLAY_SHARE * max(store.count(), 1):
+            _rebuild_locked(store, files, dictionary)
+        else:
+            _catch_up_locked(store, files, dictionary)
+    return True
 
 
 def build_with(store: Store, files: IndexFiles, dictionary: tuple, wait: bool = True) -> bool:
@@ -250,9 +286,10 @@ def build_with(store: Store, files: IndexFiles, dictionary: tuple, wait: bool = 
 
 
 def start_rebuild(data_dir: Path) -> multiprocessing.Process:
-    """Make the index one built with the data dir's dictionary, in a new process: a fresh
-    interpreter (spawned, not forked from a process with threads and open databases) that takes
-    the write lock, builds aside and swaps in, or leaves at once if another process is writing."""
+    """Bring the index current (`bring_current`: a new dictionary, a large import) in a new
+    process: a fresh interpreter (spawned, not forked from a process with threads and open
+    databases) that takes the write lock, builds aside and swaps in (or catches up), or leaves
+    at once if another process is writing. The processes that serve keep their open index."""
     process = multiprocessing.get_context("spawn").Process(target=_rebuild_data_dir, args=(str(data_dir),),
                                                            name="advisor-rebuild")
     process.start()
@@ -262,14 +299,13 @@ def start_rebuild(data_dir: Path) -> multiprocessing.Process:
 def _rebuild_data_dir(data_dir: str) -> None:
     store, files = Store.in_dir(data_dir), IndexFiles(data_dir)
     try:
-        build_with(store, files, files.dictionary(), wait=False)
+        bring_current(store, files, wait=False)
     finally:
         store.close()
 
 
 def ensure_current(store: Store, files: IndexFiles) -> None:
-    """Build when missing or built with another schema or dictionary; otherwise catch up."""
-    dictionary = files.dictionary()
-    build_with(store, files, dictionary)
-    analysis.use_dictionary(dictionary)
-    catch_up(store, files, dictionary)
+    """Build when missing or built with another schema or dictionary; otherwise catch up
+    (in bulk when far behind)."""
+    bring_current(store, files)
+    analysis.use_dictionary(files.dictionary())

@@ -6,6 +6,7 @@ every question, so one threshold separates "found it" from "nothing good enough"
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from index import analysis, engine
-from index.scoring import PostingArrays, SegmentCache, top
+from index.generation import Loaded, Opened, load_aside, open_generation, vocabulary_of
+from index.scoring import SegmentCache, top
 from index.synonyms import Synonyms
 from index.understand import KIND_HINTS, Query, understand
-from index.vocabulary import Vocabulary
 from knowledge.records import Record
-from knowledge.regions import Region, all_place_names, resolve
+from knowledge.regions import Region, resolve
 from knowledge.store import Store
 
 THRESHOLD = 0.5
@@ -30,7 +31,8 @@ MISSING_CONCEPT = 0.8
 UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
 BACKGROUND_FROM = 5_000  # records: a dictionary change rebuilds an index this large in a process of its own
 RETRY_BUILD_S = 60.0  # seconds before a failed background rebuild is tried again
-WARM_POSTINGS = 40  # per record: how many postings of the commonest words are read when an index opens cold
+ASIDE_FROM = 500  # store changes: from this many (a bulk import) the index is caught up and read aside
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,31 +60,25 @@ class Searcher:
         self._segments = SegmentCache()  # posting arrays per whoosh segment, kept across generations
         self.generation = 0  # bumped whenever another index generation is opened
         self._stamp = self.lexicon.stamp()  # taken before reading: a save in between is seen next time
-        self._builder = None  # a rebuild in a process of its own: (process, dictionary, started)
+        self._builder = None  # a process bringing the index current: (process, target, started)
+        self._loading = None  # a Future of the generation being read aside (index/generation.py)
         self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
         self.dictionary = self.files.dictionary()
         engine.build_with(store, self.files, self.dictionary)
         analysis.use_dictionary(self.dictionary)
-        engine.catch_up(store, self.files, self.dictionary)
-        self.records_seq = store.last_seq()
+        if engine.lag(store, self.files) < ASIDE_FROM:
+            self._catch_up_here()
+        seq = store.last_seq()
         self.records = {s.record.id: s.record for s in store.list()}
         self._open()
+        self.records_seq = min(seq, self.seq)  # an index still behind: the next refresh sees the rest
         self.vocabulary = self._vocabulary()
 
     def _open(self) -> None:
-        """Open the current index generation; postings and filters are read from it lazily.
+        self._use(open_generation(self.files, self._segments, FIELD_BOOSTS))
 
-        Segments seen before keep their posting arrays (an edit adds one small segment). When
-        most of the index is new to this process (first open, a rebuild), the commonest words'
-        postings are read now: otherwise the first questions with 养老 or 服务 pay for them.
-        """
-        self.index = self.files.open()
-        self.searcher = self.index.searcher()
-        meta = self.files.meta()
-        self.seq = meta["seq"]
-        self.postings = PostingArrays(self.searcher.reader(), FIELD_BOOSTS, self._segments)
-        if self.postings.unseen_share > 0.5:
-            self.postings.warm(WARM_POSTINGS * self.postings.size, meta.get("hot"))
+    def _use(self, opened: Opened) -> None:
+        self.index, self.searcher, self.seq, self.postings = opened.index, opened.searcher, opened.seq, opened.postings
         self._conditions: dict = {}
         self.generation += 1
 
@@ -91,39 +87,76 @@ class Searcher:
         """The idf of a word no record contains (df = 0)."""
         return self.postings.idf(0)
 
-    def _vocabulary(self) -> Vocabulary:
-        reader = self.searcher.reader()
-        words = {name: [_text(w) for w in reader.lexicon(name)] for name in FIELD_BOOSTS}
-        titles = [t for t in words["title"] if len(t) >= 3]
-        tags = [t for t in words["tags"] if len(t) >= 2]
-        places = sorted({alias for rec in self.records.values() for alias in _place_names(rec.region)})
-        covered = {r.code for rec in self.records.values() for r in rec.region.ancestors()}
-        domain = [word for word, _ in self.dictionary]
-        return Vocabulary(set().union(*words.values()) | all_place_names(), domain + places + tags + titles,
-                          covered, concepts=domain)
+    def _vocabulary(self):
+        return vocabulary_of(self.searcher.reader(), self.records, self.dictionary, FIELD_BOOSTS)
 
     def refresh(self) -> None:
         """Catch up with changes any process may have made: a saved dictionary or synonyms
-        (one stat per file tells), and store edits — only the changed records are reloaded,
-        the index is caught up and its new generation opened."""
+        (one stat per file tells), and store edits — a few are applied here (only the changed
+        records reloaded, the index caught up, its new generation opened); a large change is
+        done aside (`_change_aside`) while the open generation serves, and swapped in here
+        once it is there. Never waits for another process's index write."""
         with self._lock:
             analysis.use_dictionary(self.dictionary)  # another data dir's searcher may have switched jieba
+            self._swap_in_loaded()
             if self.lexicon.stamp() != self._stamp:
                 self._lexicon_changed()
-            if self.store.last_seq() != self.records_seq:
+            if self._loading is None and self.store.last_seq() != self.records_seq:
                 self._records_changed()
 
+    @property
+    def catching_up(self) -> bool:
+        """Whether a large change is still being brought in aside (the open generation serves)."""
+        return self._loading is not None or self.store.last_seq() != self.records_seq
+
     def _records_changed(self) -> None:
+        if max(self.store.last_seq() - self.records_seq, engine.lag(self.store, self.files)) >= ASIDE_FROM:
+            self._change_aside()
+            return
+        try:
+            indexed = engine.catch_up(self.store, self.files, self.dictionary, wait=False)
+        except engine.IndexBusy:
+            return  # another process writes (a bulk build): the open generation serves until it is done
         changes = self.store.changes_since(self.records_seq)
         changed = [self._reload(record_id) for record_id in dict.fromkeys(i for _, i in changes)]
         self.records_seq = changes[-1][0] if changes else self.store.last_seq()
         self.vocabulary.add([w for r in changed if r for w in engine.record_words(r)],
                             [r.title for r in changed if r] + [t for r in changed if r for t in r.tags],
                             [a.code for r in changed if r for a in r.region.ancestors()])
-        if engine.catch_up(self.store, self.files, self.dictionary) is None:
+        if indexed is None:
             self._stamp = (None, self._stamp[1])  # rebuilt elsewhere with another dictionary: switch next time
             return  # meanwhile the open generation, cut like our questions, keeps serving
         self._open()
+
+    def _catch_up_here(self) -> None:
+        """A small lag, applied in this process unless another one is writing."""
+        try:
+            engine.catch_up(self.store, self.files, self.dictionary, wait=False)
+        except engine.IndexBusy:
+            pass  # the writer brings it current; a later refresh reads it
+
+    def _change_aside(self) -> None:
+        """A large change (a bulk import): a process of its own brings the index current
+        (replaying 50k records here took minutes), then its generation and the records are
+        read on a thread; `refresh` swaps them in once read. The caller never waits for it."""
+        if engine.lag(self.store, self.files):
+            self._build_aside(self.dictionary)
+        else:
+            self._loading = load_aside(self.store.path, self.files, self.dictionary, FIELD_BOOSTS)
+
+    def _swap_in_loaded(self) -> None:
+        """Serve the generation read aside, once it is complete."""
+        if self._loading is None or not self._loading.done():
+            return
+        loading, self._loading = self._loading, None
+        try:
+            loaded: Loaded = loading.result()
+        except Exception:
+            log.exception("reading the new index generation failed; the open one keeps serving")
+            return
+        self._segments, self.records, self.records_seq = loaded.segments, loaded.records, loaded.records_seq
+        self.vocabulary = loaded.vocabulary
+        self._use(loaded.opened)
 
     def _lexicon_changed(self) -> None:
         """Synonyms are swapped in at once. A new dictionary needs an index cut with it: this
@@ -150,12 +183,19 @@ class Searcher:
             return True
         if len(self.records) < BACKGROUND_FROM:
             return engine.build_with(self.store, self.files, dictionary, wait=False)
+        self._build_aside(dictionary)
+        return False
+
+    def _build_aside(self, dictionary: tuple) -> None:
+        """Start a process bringing the index current (engine.start_rebuild) — the one way a
+        large rebuild or catch-up runs — unless one is running, or one for the same dictionary
+        and store state ended without it less than RETRY_BUILD_S ago."""
+        target = (dictionary, self.store.last_seq())
         if self._builder is not None:
             process, built_for, started = self._builder
-            if process.is_alive() or (built_for == dictionary and time.monotonic() - started < RETRY_BUILD_S):
-                return False
-        self._builder = (engine.start_rebuild(self.files.root.parent), dictionary, time.monotonic())
-        return False
+            if process.is_alive() or (built_for == target and time.monotonic() - started < RETRY_BUILD_S):
+                return
+        self._builder = (engine.start_rebuild(self.files.root.parent), target, time.monotonic())
 
     def serves_saved_dictionary(self) -> bool:
         """Whether questions are cut, and the index was built, with the data dir's saved dictionary."""
@@ -165,7 +205,8 @@ class Searcher:
         """Cut questions with `dictionary` and serve the index built with it."""
         self.dictionary = dictionary
         analysis.use_dictionary(dictionary)
-        engine.catch_up(self.store, self.files, dictionary)
+        self._loading = None  # read from the index this switch replaces
+        self._catch_up_here()
         self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())  # a new table: caches see the change
         self._open()
         self.vocabulary = self._vocabulary()
@@ -305,10 +346,6 @@ def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight
     return sum(weights[t] for t in matched) / total if total else 0.0
 
 
-def _text(word) -> str:
-    return word.decode() if isinstance(word, bytes) else word
-
-
 def _region_fit(wanted: Region | None, region: Region) -> float:
     """Records of exactly the asked place first, then places inside it, then the containing
     province, then national ones: a question about 广东 wants 广东's own list before 深圳's."""
@@ -317,10 +354,6 @@ def _region_fit(wanted: Region | None, region: Region) -> float:
     if region.code == wanted.code:
         return 0.6
     return 0.4 if wanted.contains(region) else 0.1
-
-
-def _place_names(region: Region) -> list[str]:
-    return [part for r in region.ancestors() for part in (r.short, r.county or r.city or r.province) if part]
 
 
 def _names_money(matched: tuple[str, ...]) -> bool:

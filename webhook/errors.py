@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from webhook import logs
 from webhook.channels.wxcrypto import BadSignature, ProtocolError
+from webhook.runtime import AdvisorBusy
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.before_request(_check_length)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ProtocolError, _protocol_error)
+    app.register_error_handler(AdvisorBusy, _busy)
     app.register_error_handler(Exception, _internal_error)
 
 
@@ -61,6 +63,14 @@ def _protocol_error(exc: ProtocolError):
     status = 403 if isinstance(exc, BadSignature) else 400
     logs.event(logging.WARNING, event="rejected", path=request.path, status=status, reason=str(exc))
     return error(status, str(exc))
+
+
+def _busy(exc: AdvisorBusy):
+    """A worker too busy to answer in time says so (503, try again shortly) instead of hanging."""
+    logs.event(logging.WARNING, event="busy", path=request.path, reason=str(exc))
+    response = error(503, "服务繁忙，请稍后再试")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _internal_error(exc: Exception):

@@ -8,6 +8,11 @@ connections are not thread-safe, and a WeChat answer may still be computing afte
 has replied "success" (see webhook.delivery); one owner thread keeps every advisor call
 serial whichever request or background job asks. Sending through the WeChat/WeCom APIs, which
 may take seconds, happens on a separate small pool so it never holds up an answer.
+
+Every wait for the advisor thread is bounded (WAIT_S, HEALTH_WAIT_S): gunicorn kills a sync
+worker whose request runs 30 s, and with it the WeChat answers it had promised. Nothing slow
+belongs on that thread (a bulk import's index catch-up runs aside, see index/search.py); a
+wait that still runs out is a 503 `AdvisorBusy`, never a dead worker.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import logging
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -28,8 +34,14 @@ from webhook.ratelimit import RateLimiter
 log = logging.getLogger(__name__)
 
 CHANNELS_DB = "channels.db"  # ledger, rate limits and access tokens; apart from the knowledge db
+WAIT_S = 20.0  # longest a request waits for the advisor thread: under gunicorn's 30 s worker timeout
+HEALTH_WAIT_S = 5.0  # a health check answers "busy" sooner: a probe must not hang with the worker
 RATE_LIMITED = Reply("您发得有点快，我先歇一口气。请过一分钟再问我；情况紧急请直接拨打120或110。",
                      "rate_limited")
+
+
+class AdvisorBusy(Exception):
+    """The advisor thread did not get to a request in time (webhook.errors answers 503)."""
 
 
 class _Process:
@@ -80,8 +92,8 @@ class Runtime:
         return self._advisor().handle(message)
 
     def ask(self, message: Message) -> Reply:
-        """One answer, waited for: the JSON channel, where the client waits as long as it takes."""
-        return self.submit(self.answer, message).result()
+        """One answer, waited for up to WAIT_S: the JSON channel."""
+        return waited(self.submit(self.answer, message))
 
     def warm(self) -> Future:
         """Open this process's advisor on the advisor thread now, without waiting: its searcher
@@ -93,7 +105,7 @@ class Runtime:
     def health(self) -> tuple[int, int]:
         """(active records, index sequence) from this worker's own searcher, caught up first:
         the one the advisor uses, so a worker never holds a second copy of the index."""
-        return self.submit(self._health).result()
+        return waited(self.submit(self._health), HEALTH_WAIT_S)
 
     def _health(self) -> tuple[int, int]:
         searcher = self._advisor().searcher
@@ -102,7 +114,7 @@ class Runtime:
 
     def with_advisor(self, fn: Callable[[Advisor], Any]) -> Any:
         """`fn(advisor)` on the advisor thread, waited for (the console's hit test)."""
-        return self.submit(lambda: fn(self._advisor())).result()
+        return waited(self.submit(lambda: fn(self._advisor())))
 
     def refresh_searcher(self, wait: bool = True) -> bool | None:
         """Catch this process's searcher up with a knowledge or lexicon edit now, so the next
@@ -117,10 +129,10 @@ class Runtime:
             searcher.refresh()
             return searcher.serves_saved_dictionary()
         future = self.submit(refresh)
-        return future.result() if wait else None
+        return waited(future) if wait else None
 
     def end_session(self, user_id: str) -> None:
-        self.submit(self._end_session, user_id).result()
+        waited(self.submit(self._end_session, user_id))
 
     def _end_session(self, user_id: str) -> None:
         self._advisor().sessions.end(user_id)
@@ -158,6 +170,16 @@ class Runtime:
         process.advisor_thread.shutdown(wait=True)
         process.senders.shutdown(wait=True)
         process.channels_db.close()
+
+
+def waited(future: Future, seconds: float | None = None) -> Any:
+    """The future's result, or AdvisorBusy after `seconds` (WAIT_S unless given; the job still
+    runs when its turn comes, only this wait is given up)."""
+    seconds = WAIT_S if seconds is None else seconds
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeout:
+        raise AdvisorBusy(f"the advisor thread did not answer within {seconds:g} s") from None
 
 
 def _logged(fn: Callable[..., Any], *args) -> Any:
