@@ -32,6 +32,7 @@ _FOOTER = re.compile(
     r"版权所有|Copyright|\(c\)\s*\d{4}|©|ICP\s*备|ICP证|网站标识码|公网安备|网站地图|主办单位\s*:|承办单位?\s*:|"
     r"主办\s*:|承办\s*:|技术支持\s*:|运维单位\s*:|维护单位\s*:|建议使用.{0,20}浏览器|分辨率|联系我们|"
     r"网站声明|隐私声明|无障碍浏览|适老化模式|长者模式|关怀版|政府网站找错", re.I)
+_SCRIPT = re.compile(r"alert\(|javascript:|function\s*\(|document\.|window\.|\$\(|=\s*0\s*\?|\);\s*\">?")
 _BREADCRUMB = re.compile(r"^(?:\S{1,12}\s*(?:>|»|›|→|＞|>>)\s*){2,}\S{0,20}$")
 _SEPARATORS = re.compile(r"\s*[|｜丨·•]\s*")
 
@@ -51,7 +52,7 @@ def is_link_row(probe: str) -> bool:
 
 def is_chrome(probe: str) -> bool:
     """A line of page furniture (see the module docstring); probe is folded and stripped."""
-    return bool(_DEBRIS.fullmatch(probe) or _BREADCRUMB.match(probe) or is_link_row(probe)
+    return bool(_DEBRIS.fullmatch(probe) or _BREADCRUMB.match(probe) or is_link_row(probe) or _SCRIPT.search(probe)
                 or (_FOOTER.search(probe) and len(probe) <= 80))
 
 
@@ -74,7 +75,30 @@ def page_lines(text: str) -> Lines:
         caption, skip_caption = skip_caption and len(probe) <= 50 and not probe.endswith("。"), False
         if not caption and not is_chrome(probe):
             kept.append((no, line))
-    return kept
+    return _without_menus(kept)
+
+
+MENU_RUN = 5  # this many short word-only lines in a row are a menu, not a text
+
+
+def _without_menus(lines: Lines) -> Lines:
+    """Drop runs of MENU_RUN or more lines that are each a short label ('通知通告', '发改之声',
+    '政策解读' …): a site menu flattened one item per line. A flattened table has numbers
+    ('1', '2') between its cells, so it never makes such a run."""
+    out: Lines = []
+    run: Lines = []
+    for no, line in lines + [(0, "。")]:
+        probe = fold(line).strip()
+        if not probe and run and "\t" not in line:
+            run.append((no, line))  # a blank line inside a menu run stays with it
+            continue
+        if probe and len(probe) <= 10 and not re.search(r"[\d。，,；;：:、（）()]", probe) and "\t" not in line:
+            run.append((no, line))
+            continue
+        out.extend(run if len([1 for _, text in run if text.strip()]) < MENU_RUN else [])
+        run = []
+        out.append((no, line))
+    return out[:-1]
 
 
 def clean_lines(text: str) -> Lines:

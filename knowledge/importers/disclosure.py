@@ -38,9 +38,9 @@ class Disclosure:
 
 
 def read_disclosure(lines: list[tuple[int, str]]) -> Disclosure:
-    """The labelled fields of the first lines (a block needs at least two labels)."""
+    """The labelled fields among `lines` (the header's; a block needs at least two labels)."""
     found, block = Disclosure(), set()
-    for no, text in lines[:40]:
+    for no, text in lines:
         pairs = _pairs(fold(text))
         if not pairs:
             continue

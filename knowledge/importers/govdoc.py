@@ -59,13 +59,17 @@ class ParsedDocument:
 
 # Dates, 文号, names -----------------------------------------------------------------------
 
-_DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔【\[(﹝]\s*\d{4}\s*[〕】\])﹞]\s*第?\s*\d{1,4}\s*号")
+_DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔【\[(﹝]\s*\d{4}\s*[〕】\])﹞]\s*第?\s*\d{1,4}\s*号"
+                     r"|[\u4e00-\u9fff]{2,30}?(?:令|公告)\s*第\s*\d{1,4}\s*号")  # 国务院令第456号, …常委会公告第28号
 _ORG = re.compile(r"(?!关于)[\u4e00-\u9fff()]{2,30}?(?:办公室|办公厅|人民政府|委员会|协会|学会|商会|联合会|中心|局|厅|委|办|部|院)(?:文件)?")
 _REGION = re.compile(r"(?:[\u4e00-\u9fff]{2,5}?(?:自治区|省|自治州|市|州|盟|自治县|县|旗|区))+")
 _DOC_TYPE = re.compile(r"(?:通知|决定|意见|批复|通报|公告|函|报告|方案|办法|规定|细则|计划|规划|总结)》?$")
 _WRAPPER = re.compile(r"关于(?:印发|转发|下发|公布)《?(.+?)》?的(?:通知|决定)$")
 _PAREN_TAIL = re.compile(r"\([^()]{1,20}\)")
 _SITE_SUFFIX = re.compile(r"\s*[_|｜]\s*[^_|｜]{2,30}$")  # an HTML <title>: '标题_南宁市民政局网站'
+# '标题-其他文件-北京市发展和改革委员会': a column and the site after dashes, the site an organisation or 网
+_SITE_TRAIL = re.compile(r"(?:\s*[-—_|｜]\s*[^-—_|｜]{2,12}){0,2}\s*[-—_|｜]\s*[^-—_|｜]{2,30}"
+                         r"(?:网|网站|门户|政府|局|委员会|委|厅|办公室|中心)$")
 _BYLINE = re.compile(r"(?:来源|发布时间|发布日期|阅读次数)\s*:")
 
 
@@ -106,7 +110,7 @@ def _read_header(stream: Lines, page_date: str, page_source: str) -> _Header:
     """Metadata from the lines before the body (the first heading or second part), plus a
     closing signature."""
     body = next((i for i, (_, text) in enumerate(stream) if match_heading(text) or part_start(text)), len(stream))
-    disclosure = read_disclosure(stream[:max(body, 40)])
+    disclosure = read_disclosure(stream[:max(body, 40)][:400])
     prelude = [(no, text) for no, text in stream[:body] if no not in disclosure.lines]
     header = _Header(meta=set(disclosure.lines))
     _find_doc_no(prelude, header)
@@ -123,10 +127,15 @@ def _cites(text: str, start: int) -> bool:
     return bool(re.search(r"》\s*[(（]?\s*$", text[:start])) or "。" in text[:start]
 
 
+_HISTORY = re.compile(r"通过|修正|修订|公布|发布")
+
+
 def _first_date(prelude: Lines) -> str:
-    """A regulation's '2015年1月29日北京市第十四届人民代表大会第三次会议通过' line, when
-    nothing signs the text: the first date of the header is the document's."""
-    return next((found for _, text in prelude if (found := find_date(text))), "")
+    """When nothing signs the text: a regulation's history lines ('2006年12月29日…会议通过',
+    '2017年7月21日…决定修正', '…国务院令第456号公布') date it by its latest adoption, amendment
+    or promulgation (not its 施行 date); anything else by the first date of its header."""
+    history = [found for _, text in prelude if _HISTORY.search(text) and (found := find_date(text))]
+    return history[-1] if history else next((found for _, text in prelude if (found := find_date(text))), "")
 
 
 def _find_doc_no(prelude: Lines, header: _Header) -> None:
@@ -140,7 +149,15 @@ def _find_doc_no(prelude: Lines, header: _Header) -> None:
         header.meta.update([no] if alone else [])
 
 
+def _without_site(text: str) -> str:
+    """A page title without the column and site names a browser's saved title carries."""
+    text = squeeze(text)
+    trimmed = _SITE_TRAIL.sub("", text)
+    return trimmed if len(trimmed) >= 6 else _SITE_SUFFIX.sub("", text)
+
+
 def _is_headline(text: str) -> bool:
+    text = _without_site(text)
     return ((is_title_like(text) or _is_long_notice_title(text)) and not _org_name(text)
             and not _DOC_NO.search(fold(text)) and not is_date_line(text))
 
@@ -162,7 +179,7 @@ def _find_title(prelude: Lines, header: _Header) -> None:
             header.issuer = header.issuer or name
             header.meta.add(no)
     text, numbers = _title_block(prelude, first)
-    text = _SITE_SUFFIX.sub("", squeeze(text))
+    text = _without_site(text)
     header.meta.update(numbers)
     header.title = text
     prefix = text.partition("关于")[0]
@@ -191,7 +208,7 @@ def _key(title: str) -> str:
 def _title_block(lines: Lines, start: int) -> tuple[str, list[int]]:
     """A title wrapped over lines: '关于印发《泾源县 2023 年健康养老产业专班' + '工作方案》的通知',
     or '南宁市养老产业发展三年行动方案' + '(2024—2026年)'."""
-    text, numbers = lines[start][1], [lines[start][0]]
+    text, numbers = _without_site(lines[start][1]), [lines[start][0]]
     for no, following in lines[start + 1:start + 3]:
         if _PAREN_TAIL.fullmatch(fold(following).strip()) or (
                 not _DOC_TYPE.search(text) and is_title_like(following) and _DOC_TYPE.search(text + following)):

@@ -35,6 +35,9 @@ def html_text(data: bytes) -> str:
     head = _metadata_lines(soup)
     for tag in soup(_DROP_TAGS):
         tag.decompose()
+    for anchor in soup.find_all("a"):
+        if anchor.get_text(strip=True) in ("#", "¶", "§", "🔗"):
+            anchor.decompose()  # a heading's permalink: '海口市居家养老服务条例#'
     total = len(soup.get_text(strip=True)) or 1
     _drop_blocks(soup, total)
     for cell in soup.find_all(["td", "th"]):
