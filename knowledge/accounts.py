@@ -1,27 +1,34 @@
-"""Console accounts (社区养老顾问 and admins): hashed passwords, roles, lockout.
+"""Console accounts (社区养老顾问 and admins): hashed passwords, roles, lockout, sessions.
 
 Passwords are hashed with werkzeug's scrypt (a memory-hard KDF with a per-password salt), so a
-copied database does not reveal them. After `MAX_FAILURES` wrong passwords in a row an account
-is locked for `LOCK_MINUTES`: long enough to stop guessing, short enough that a real advisor
-who mistyped is not stuck until an admin notices. A locked account answers "locked" even to
-the right password, and an unknown name costs the same hash as a known one (no user probing).
+copied database does not reveal them. Wrong passwords are counted per client address and typed
+name (knowledge.login_throttle): the guessing client is locked out, not the account for
+everyone. A locked name answers "locked" even to the right password, an unknown name costs the
+same hash and gets the same answers as a known one, and "disabled" is only ever said to someone
+who typed the right password (no user probing).
+
+A console session is a row here, its id known only to the cookie (the row keeps a hash): every
+request checks it, so logout ends every copy of the cookie, and a new password or disabling the
+account ends all of that account's sessions.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from knowledge.login_throttle import LoginThrottle, utc as _utc
 from knowledge.store import Store
 
 ROLES = ("admin", "advisor")
 ROLE_LABELS = {"admin": "管理员", "advisor": "养老顾问"}
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = 8
+SESSION_HOURS = 12
 NAME = re.compile(r"^[\w.\-@\u4e00-\u9fff]{2,32}$")
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -48,10 +55,8 @@ class Account:
 class LoginResult:
     account: Account | None
     reason: str = ""  # "", "bad_credentials", "locked", "disabled"
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    failures: int = 0  # this client's failures for this name in the window, this one included
+    audit: bool = False  # whether this failure belongs in the audit log (bounded: see login_throttle)
 
 
 def check_password(password: str) -> None:
@@ -63,6 +68,7 @@ class Accounts:
     def __init__(self, store: Store, clock: Callable[[], datetime] | None = None):
         self.store = store
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.throttle = LoginThrottle(store, self.clock)
 
     def add(self, name: str, role: str, password: str) -> Account:
         name = (name or "").strip()
@@ -88,40 +94,61 @@ class Accounts:
     def count_admins(self) -> int:
         return self.store.db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0]
 
-    def login(self, name: str, password: str) -> LoginResult:
-        """Check a password, counting failures; the lock is checked before the password.
+    def login(self, name: str, password: str, client: str = "-") -> LoginResult:
+        """Check a password from `client` (an address), counting failures; the lock is checked
+        before the password, and "disabled" is said only after the right one.
 
         The hash check (scrypt, ~0.1 s) runs outside any transaction: holding the write lock
         through it would let anyone at the login page stall every bot turn's commit."""
-        rows = list(self.store.db.query("SELECT * FROM users WHERE name = ?", [name or ""]))
-        if not rows:
-            check_password_hash(_DUMMY_HASH, password or "")  # same cost as a real check
-            return LoginResult(None, "bad_credentials")
-        row, now = rows[0], self.clock()
-        if not row["active"]:
-            return LoginResult(None, "disabled")
-        if row["locked_until"] and row["locked_until"] > _utc(now):
+        name = name or ""
+        if self.throttle.refused(client, name):
             return LoginResult(None, "locked")
-        if not check_password_hash(row["password_hash"], password or ""):
-            return LoginResult(None, self._failed(row["name"], now))
-        self._update(row["name"], failed_logins=0, locked_until="", last_login=_utc(now))
-        return LoginResult(self.get(row["name"]))
+        rows = list(self.store.db.query("SELECT * FROM users WHERE name = ?", [name]))
+        if not check_password_hash(rows[0]["password_hash"] if rows else _DUMMY_HASH, password or "") or not rows:
+            return self._failed(client, name, "bad_credentials")
+        if not rows[0]["active"]:
+            return self._failed(client, name, "disabled")
+        self.throttle.succeeded(client, name)
+        self._update(name, last_login=_utc(self.clock()))
+        return LoginResult(self.get(name))
 
-    def _failed(self, name: str, now: datetime) -> str:
-        """Count a failure atomically (two wrong guesses at once both count); lock at the limit."""
-        db = self.store.db
+    def _failed(self, client: str, name: str, reason: str) -> LoginResult:
+        failure = self.throttle.failed(client, name)
+        return LoginResult(None, "locked" if failure.locked else reason, failure.count, failure.worth_auditing)
+
+    def open_session(self, name: str) -> str:
+        """A new session for a signed-in account: its id goes in the cookie, its hash here."""
+        session_id, now = secrets.token_urlsafe(32), self.clock()
         with self.store.transaction():
-            db.execute("UPDATE users SET failed_logins = coalesce(failed_logins, 0) + 1 WHERE name = ?", [name])
-            failures = db.execute("SELECT failed_logins FROM users WHERE name = ?", [name]).fetchone()[0]
-            if failures < MAX_FAILURES:
-                return "bad_credentials"
-            self._update(name, failed_logins=0, locked_until=_utc(now + timedelta(minutes=LOCK_MINUTES)))
-            return "locked"
+            self.store.db.execute("DELETE FROM console_sessions WHERE created_at <= ?", [self._session_cutoff(now)])
+            self.store.db["console_sessions"].insert({"id_hash": _session_hash(session_id), "name": name,
+                                                      "created_at": _utc(now)})
+        return session_id
+
+    def session_account(self, session_id: str) -> Account | None:
+        """The active account whose live session this is, or None (ended, expired, unknown)."""
+        row = self.store.db.execute("SELECT name FROM console_sessions WHERE id_hash = ? AND created_at > ?",
+                                    [_session_hash(session_id or ""), self._session_cutoff(self.clock())]).fetchone()
+        account = self.get(row[0]) if row else None
+        return account if account is not None and account.active else None
+
+    def end_session(self, session_id: str) -> None:
+        self.store.write("DELETE FROM console_sessions WHERE id_hash = ?", [_session_hash(session_id or "")])
+
+    def _end_sessions(self, name: str) -> None:
+        self.store.write("DELETE FROM console_sessions WHERE name = ?", [name])
+
+    @staticmethod
+    def _session_cutoff(now: datetime) -> str:
+        return _utc(now - timedelta(hours=SESSION_HOURS))
 
     def set_password(self, name: str, password: str) -> None:
         check_password(password)
         self._require(name)
-        self._update(name, password_hash=generate_password_hash(password), failed_logins=0, locked_until="")
+        with self.store.transaction():
+            self._update(name, password_hash=generate_password_hash(password))
+            self._end_sessions(name)  # a copied cookie must not outlive the password it was made with
+            self.throttle.clear(name)
 
     def set_role(self, name: str, role: str) -> None:
         if role not in ROLES:
@@ -135,11 +162,13 @@ class Accounts:
         with self.store.transaction():
             if self._require(name).is_admin and not active:
                 self._keep_an_admin()
-            self._update(name, active=int(active), failed_logins=0, locked_until="")
+            self._update(name, active=int(active))
+            self._end_sessions(name)  # enabling again must not bring old cookies back
+            self.throttle.clear(name)
 
     def unlock(self, name: str) -> None:
         self._require(name)
-        self._update(name, failed_logins=0, locked_until="")
+        self.throttle.clear(name)
 
     def _keep_an_admin(self) -> None:
         """Nobody could manage users any more if the last active admin went."""
@@ -154,10 +183,13 @@ class Accounts:
 
     def _account(self, row: dict) -> Account:
         """An expired lock is no lock: pages and the CLI show `locked_until` only while it holds."""
-        locked = row["locked_until"] or ""
-        return Account(row["name"], row["role"], bool(row["active"]), locked if locked > _utc(self.clock()) else "",
+        return Account(row["name"], row["role"], bool(row["active"]), self.throttle.locked_until(row["name"]),
                        row["created_at"] or "", row["last_login"] or "")
 
     def _update(self, name: str, **values) -> None:
         with self.store.transaction():
             self.store.db["users"].update(name, values)
+
+
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()

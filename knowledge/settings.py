@@ -21,6 +21,13 @@ class Setting:
     secret: bool = False
 
 
+def _on_off_auto(raw: str) -> str:
+    value = {"1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off"}.get(raw.lower(), raw.lower())
+    if value not in ("on", "off", "auto"):
+        raise ValueError("must be on, off or auto")
+    return value
+
+
 def _positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -32,6 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite database, the search index and logs.", Path),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
     Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
+    Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on unless the browser addresses the console on loopback (localhost, 127.0.0.1, ::1); set on when a TLS proxy in front passes a loopback Host header.", _on_off_auto),
     Setting("ADVISOR_LOG_HASH_KEY", "", "Key of the hashes that stand for user ids in the logs (HMAC-SHA256; generated per data dir when unset; set the same value on every server whose logs are read together).", secret=True),
     Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
     Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from knowledge.accounts import MAX_FAILURES, Accounts
+from knowledge.accounts import Accounts
+from knowledge.login_throttle import MAX_FAILURES
 from knowledge.audit import AuditLog
 from knowledge.store import Store
 from tests.console.conftest import ADMIN, ADVISOR, audits, csrf_from, login, post
@@ -74,7 +75,8 @@ def test_wrong_password_is_refused_and_audited(client, console_dir):
     assert response.status_code == 401 and "用户名或密码不对" in response.get_data(as_text=True)
     assert client.get("/console/").status_code == 302
     failed = audits(console_dir, "login_failed")
-    assert [(e.actor, e.target, e.detail) for e in failed] == [("-", ADVISOR[0], {"reason": "bad_credentials"})]
+    assert [(e.actor, e.target, e.detail) for e in failed] == [
+        ("-", ADVISOR[0], {"reason": "bad_credentials", "client": "127.0.0.1", "count": 1, "locked": False})]
 
 
 def test_lockout_after_repeated_failures_even_with_the_right_password(client):

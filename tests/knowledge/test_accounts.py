@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from knowledge.accounts import LOCK_MINUTES, MAX_FAILURES, AccountError, Accounts
+from knowledge.accounts import AccountError, Accounts
+from knowledge.login_throttle import LOCK_MINUTES, MAX_FAILURES
 from knowledge.audit import AuditLog
 
 
@@ -81,6 +82,7 @@ def test_unlock_and_password_reset_clear_the_lock(accounts):
 def test_disabled_accounts_cannot_sign_in(accounts):
     accounts.set_active("wang.advisor", False)
     assert accounts.login("wang.advisor", "advisor-pass-1").reason == "disabled"
+    assert accounts.login("wang.advisor", "wrong").reason == "bad_credentials"  # said only to the password's owner
 
 
 def test_the_last_admin_stays(accounts):

@@ -11,8 +11,9 @@ from pathlib import Path
 from flask import Blueprint, Flask, render_template
 from werkzeug.exceptions import HTTPException
 
+from knowledge.accounts import SESSION_HOURS
 from knowledge.datadir import private_secret
-from webhook.console import auth, context
+from webhook.console import auth, context, security
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -23,7 +24,8 @@ def register(app: Flask) -> None:
     """Mount the console and give the app its session secret."""
     app.secret_key = app.config.get("ADVISOR_SECRET_KEY") or secret_key_for(app.config["DATA_DIR"])
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="advisor_console",
-                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS))
+    security.init(app)
     app.register_blueprint(bp)
 
 

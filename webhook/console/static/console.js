@@ -75,3 +75,11 @@
   poll();
   window.setInterval(poll, POLL_MS);
 }());
+
+/* 确认: a form with data-confirm asks before it is sent (an inline onsubmit would be blocked
+   by the Content-Security-Policy). */
+document.addEventListener("submit", function (event) {
+  "use strict";
+  var question = event.target.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) { event.preventDefault(); }
+});
