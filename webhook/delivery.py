@@ -47,6 +47,10 @@ class Job:
     send: Send | None  # None when the channel's send API is not configured
     lead: str = ""  # said before the advisor's reply (a welcome, a confirmed location)
 
+    def request(self) -> dict:
+        """What the ledger keeps so that another worker can answer it (webhook/recovery.py)."""
+        return {"text": self.message.text, "region": self.message.region or "", "lead": self.lead}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -89,7 +93,7 @@ def _wait(job: Future, seconds: float) -> Delivery | None:
 
 def _claim(runtime: Runtime, job: Job) -> int | None:
     """Claim the message (see Ledger.claim); a take-over is logged, as it means a worker died."""
-    claimed = runtime.ledger.claim(job.key, job.message.channel, job.message.user_id)
+    claimed = runtime.ledger.claim(job.key, job.message.channel, job.message.user_id, job.request())
     if claimed and claimed > 1:
         logs.event(logging.WARNING, event="reclaim", channel=job.message.channel,
                    user=logs.user_hash(job.message.user_id), attempt=claimed)
@@ -121,6 +125,16 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> Delivery | None:
         log.exception("answer job for a %s message failed; its ledger row stays unanswered until a retry"
                       " takes it over", job.message.channel)
     return None
+
+
+def answer_later(runtime: Runtime, job: Job, attempt: int) -> Future:
+    """Answer a message taken over as handed over: stored as async, then sent (webhook/recovery.py)."""
+    return runtime.submit(_run, runtime, job, attempt)
+
+
+def send_later(runtime: Runtime, job: Job, parts: list[str]) -> Future:
+    """Send a stored reply whose sender never reported back (webhook/recovery.py)."""
+    return runtime.send_later(_deliver, runtime, job, parts)
 
 
 def _reply(runtime: Runtime, message: Message) -> Reply:

@@ -21,6 +21,11 @@ answered nor gave up: its job failed or hangs). Each claim has a number; a reply
 earlier claim that was taken over is dropped ("superseded"), so the message is still answered
 exactly once. `undelivered()` lists what the console must look at: replies that failed or never
 went out, and messages nobody answered.
+
+A message acknowledged with "success" is a promise even when no retry comes: each claim keeps
+the question (`request`), so a sweep in any worker (webhook/recovery.py) finds what a dead or
+hung claimer left (`recoverable`), takes it over as handed over (`recover`) and answers it
+through the send API — or, past WeChat's 48 h customer-service window, reports it (`expire`).
 """
 from __future__ import annotations
 
@@ -37,6 +42,8 @@ from webhook.db import SharedDb, shared
 KEEP_SECONDS = 2 * 86400  # delivered rows older than this are pruned; failed ones are kept
 PRUNE_EVERY = 60.0  # seconds between one process's prunes: rows only age out, so no claim need wait for it
 STALE_SECONDS = 15.0  # WeChat's retries span ~15 s: a live claimer silent this long is stuck
+RECOVER_AFTER = 30.0  # seconds: past WeChat's retries, a sweep takes over what a live claimer left
+SEND_WINDOW = 48 * 3600.0  # WeChat's customer-service window: an older message may not be answered
 SCHEMA = """CREATE TABLE IF NOT EXISTS deliveries (
     key TEXT PRIMARY KEY, channel TEXT NOT NULL, user_id TEXT NOT NULL,
     status TEXT NOT NULL, parts TEXT, intent TEXT NOT NULL DEFAULT '',
@@ -45,7 +52,8 @@ CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at);"""
 CLAIM_COLUMNS = {  # added in place to files written before claims could be taken over
     "owner": "INTEGER NOT NULL DEFAULT 0",  # pid of the claiming process
     "attempt": "INTEGER NOT NULL DEFAULT 1",  # 1 for the first claim, +1 per take-over
-    "claimed_at": "REAL NOT NULL DEFAULT 0"}
+    "claimed_at": "REAL NOT NULL DEFAULT 0",
+    "request": "TEXT NOT NULL DEFAULT ''"}  # the question as JSON, so another worker can answer it
 UNANSWERED = "parts IS NULL AND status IN ('pending', 'async')"
 COLUMNS = "key, channel, user_id, status, parts, intent, outcome, attempt, created_at, updated_at"
 
@@ -64,6 +72,14 @@ class Delivery:
     updated_at: float = 0.0
 
 
+@dataclass(frozen=True)
+class Orphan:
+    """A promised answer its claimer left behind (see Ledger.recoverable)."""
+
+    delivery: Delivery
+    request: dict  # {"text", "region", "lead"} as claimed; {} for a row from before requests were kept
+
+
 class Ledger:
     """Deliveries in one SQLite file (see webhook.db): the process's SharedDb, or a path."""
 
@@ -79,7 +95,7 @@ class Ledger:
         if self._owns_db:
             self.db.close()
 
-    def claim(self, key: str, channel: str, user_id: str) -> int | None:
+    def claim(self, key: str, channel: str, user_id: str, request: dict | None = None) -> int | None:
         """The claim number for exactly one caller per key, in any process — that caller runs the
         advisor — else None. An unanswered row whose claimer died or is stuck is taken over.
 
@@ -88,8 +104,9 @@ class Ledger:
         now, pid = self.clock(), os.getpid()
         if self.db.connection().execute(
                 "INSERT OR IGNORE INTO deliveries (key, channel, user_id, status, created_at, updated_at,"
-                " owner, attempt, claimed_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?)",
-                (key, channel, user_id, now, now, pid, now)).rowcount == 1:
+                " owner, attempt, claimed_at, request) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?, ?)",
+                (key, channel, user_id, now, now, pid, now,
+                 json.dumps(request or {}, ensure_ascii=False))).rowcount == 1:
             self._prune(now)
             return 1
         with self.db.transaction() as db:
@@ -174,6 +191,40 @@ class Ledger:
             " OR (status = 'async' AND parts IS NOT NULL AND updated_at <= ?)"
             f" OR ({UNANSWERED} AND claimed_at <= ?) ORDER BY created_at DESC LIMIT ?", (old, old, limit))
         return [_delivery(row) for row in rows]
+
+    def recoverable(self, limit: int = 20) -> list[Orphan]:
+        """Promised answers nobody is delivering, oldest first: unanswered rows whose claimer is
+        gone or silent for RECOVER_AFTER, and replies handed over whose send never reported
+        back within RECOVER_AFTER (the sender died or hangs)."""
+        now = self.clock()
+        rows = self.db.connection().execute(
+            f"SELECT {COLUMNS}, owner, claimed_at, request FROM deliveries WHERE {UNANSWERED}"
+            " OR (status = 'async' AND parts IS NOT NULL AND updated_at <= ?) ORDER BY created_at LIMIT ?",
+            (now - RECOVER_AFTER, limit)).fetchall()
+        return [Orphan(_delivery(row[:10]), json.loads(row[12] or "{}")) for row in rows
+                if row[4] is not None or not self.alive(row[10]) or now - row[11] >= RECOVER_AFTER]
+
+    def recover(self, orphan: Orphan) -> int | None:
+        """Take an orphan over for this process as handed over (nobody waits for a passive
+        reply any more): its new claim number, or None when another process got there first
+        or its claimer reported back meanwhile. A kept reply stays, to be sent as it is."""
+        old = orphan.delivery
+        now = self.clock()
+        rows = self.db.connection().execute(
+            "UPDATE deliveries SET status = 'async', owner = ?, attempt = attempt + 1, claimed_at = ?,"
+            " updated_at = ?, outcome = ? WHERE key = ? AND attempt = ? AND updated_at = ?"
+            " AND status IN ('pending', 'async') RETURNING attempt",
+            (os.getpid(), now, now, f"recovered from claim {old.attempt}", old.key, old.attempt,
+             old.updated_at)).fetchall()
+        return rows[0][0] if rows else None
+
+    def expire(self, orphan: Orphan, reason: str) -> bool:
+        """Give an orphan up as failed (kept for the console), unless it changed meanwhile."""
+        old = orphan.delivery
+        return self.db.connection().execute(
+            "UPDATE deliveries SET status = 'failed', outcome = ?, updated_at = ?"
+            " WHERE key = ? AND attempt = ? AND updated_at = ? AND status IN ('pending', 'async')",
+            (reason, self.clock(), old.key, old.attempt, old.updated_at)).rowcount == 1
 
     def wait(self, key: str, until: float, poll: float = 0.05) -> Delivery | None:
         """Poll until the delivery leaves 'pending' or the monotonic clock passes `until`."""
