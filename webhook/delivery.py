@@ -21,6 +21,7 @@ rest follow through the API (sent by the request that claimed the message, never
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
@@ -69,7 +70,9 @@ def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
             claimed = _claim(runtime, job)
     stored = None
     if claimed:
-        stored = _wait(runtime.submit(_run, runtime, job, claimed), until - time.monotonic())
+        answering = runtime.submit(_run, runtime, job, claimed)
+        answering.add_done_callback(_log_failure)
+        stored = _wait(answering, until - time.monotonic())
     delivery = stored or runtime.ledger.settle(job.key)  # an answered row is final: no need to read it back
     if delivery is None or delivery.status != "answered":  # None: pruned long ago, answered then
         return Outcome((), delivery.intent if delivery else "", "deferred" if claimed else "repeated")
@@ -82,13 +85,21 @@ def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
 def _wait(job: Future, seconds: float) -> Delivery | None:
     """The answer job's result once it is done, None when `seconds` pass first. The future's own
     wait costs half of `concurrent.futures.wait` (a waiter object and an event per call); asking
-    for `exception` first never raises the job's error here (`_run` logs its failures)."""
+    for `exception` first never raises the job's error here (`_log_failure` logs it)."""
     try:
         if job.exception(timeout=max(0.0, seconds)) is None:
             return job.result()
     except (TimeoutError, CancelledError):
         pass
     return None
+
+
+def _log_failure(job: Future) -> None:
+    """An answer job's unexpected error (a bug, not the ledger's) reaches the log with its
+    traceback even when no request waits for the job any more."""
+    error = None if job.cancelled() else job.exception()
+    if error is not None:
+        log.error("answer job failed unexpectedly", exc_info=error)
 
 
 def _claim(runtime: Runtime, job: Job) -> int | None:
@@ -106,7 +117,8 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> Delivery | None:
 
     Returns the delivery when the reply was stored as answered — final, as only a take-over of an
     unanswered row changes one — so the waiting request need not read it back; None otherwise.
-    The request never sees this job's errors, so a failure must be logged here or it would vanish."""
+    The request never sees this job's errors, so a failure must be logged here or it would vanish.
+    Only the ledger can fail here (the advisor's own failures become an apology in `_reply`)."""
     try:
         if not runtime.ledger.start(job.key, attempt):
             log.warning("a queued %s answer job was skipped: a later claim took its message over", job.message.channel)
@@ -114,16 +126,17 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> Delivery | None:
         reply = _reply(runtime, job.message)
         parts = job.split(job.lead + reply.reply if reply.reply else "")
         status = runtime.ledger.answer(job.key, parts, reply.intent, attempt)
-        if status == "answered":
-            return Delivery(job.key, job.message.channel, job.message.user_id, status, tuple(parts), reply.intent,
-                            attempt=attempt)
-        if status == "async":
-            runtime.send_later(_deliver, runtime, job, parts)
-        elif status == "superseded":
-            log.warning("a %s reply was dropped: its message was taken over by a later claim", job.message.channel)
-    except Exception:
-        log.exception("answer job for a %s message failed; its ledger row stays unanswered until a retry"
-                      " takes it over", job.message.channel)
+    except sqlite3.Error:
+        log.exception("the ledger failed in the answer job for a %s message; its ledger row stays unanswered"
+                      " until a retry takes it over", job.message.channel)
+        return None
+    if status == "answered":
+        return Delivery(job.key, job.message.channel, job.message.user_id, status, tuple(parts), reply.intent,
+                        outcome="", attempt=attempt)
+    if status == "async":
+        runtime.send_later(_deliver, runtime, job, parts)
+    elif status == "superseded":
+        log.warning("a %s reply was dropped: its message was taken over by a later claim", job.message.channel)
     return None
 
 

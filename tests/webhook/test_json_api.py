@@ -112,6 +112,7 @@ def test_rate_limit_answers_politely(token_app):
     assert other["intent"] == "smalltalk"
 
 
+@pytest.mark.expect_errors(r"webhook.errors: unhandled error on POST /api/v1/ask")
 def test_an_advisor_crash_is_a_json_500_without_a_trace(client, monkeypatch, caplog):
     def explode(self, message):
         raise RuntimeError("secret internals")
