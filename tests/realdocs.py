@@ -37,3 +37,25 @@ def build_data_dir(data_dir: Path) -> None:
         import_paths(store, document_files(), actor="test")
     finally:
         store.close()
+
+
+SAMPLES = 3  # records per document whose first words the golden file keeps
+FIRST_WORDS = 12
+
+
+def expected_of(path: Path) -> dict:
+    """What the importer makes of one corpus document, in the golden file's shape."""
+    from knowledge.importing import read_file
+    from knowledge.regions import NATIONAL
+
+    batch = read_file(path, None, NATIONAL, 50 * 1024 * 1024)
+    records = sorted(batch.parsed.records, key=lambda r: r.id)
+    info = batch.document
+    entry = {"records": len(records), "problems": [str(p) for p in batch.parsed.problems],
+             "samples": [[r.title[:FIRST_WORDS], r.text[:FIRST_WORDS]] for r in records[:SAMPLES]]}
+    if info:
+        entry.update(title=info.title, title_basis=info.title_basis, region=info.region.name,
+                     region_basis=info.region_basis, doc_no=info.doc_no, date=info.date)
+    else:
+        entry.update(regions=sorted({r.region.name for r in records}))
+    return entry

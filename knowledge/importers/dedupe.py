@@ -29,6 +29,7 @@ class KnownRecords:
     """Stored records of other origins citing the documents an import brings."""
 
     def __init__(self, store: Store, records: list[Record], origin: str):
+        self.origin = origin
         self.by_source: dict[str, list[StoredRecord]] = {}
         self.curated: set[str] = set()
         for stored in _citing(store, records, origin):
@@ -36,6 +37,17 @@ class KnownRecords:
             self.by_source.setdefault(key, []).append(stored)
             if stored.origin.startswith("curated:"):
                 self.curated.add(key)
+
+    def repeats(self, record: Record, existing: StoredRecord | None) -> bool:
+        """Whether adding `record` would repeat what is stored. A record whose id is taken by
+        another file's copy of the same document (a .md and a saved .html of one 条例) repeats
+        it when it says nearly the same; saying something else, it is a new edition and updates."""
+        if existing is None:
+            return self.match(record) is not None
+        same_file = existing.record.source.file == record.source.file
+        if existing.origin == self.origin or existing.status != "active" or same_file:
+            return False
+        return _same_thing(existing.record, record)
 
     def match(self, record: Record) -> StoredRecord | None:
         """The stored record this one repeats (or one of the curated records of its document), or None."""

@@ -31,7 +31,8 @@ def html_text(data: bytes) -> str:
     """The document's lines; a title and byline from the page's metadata come first when present."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode(data), "html.parser")
+    # Pages taken from a database dump keep its escapes (<a href=\"…\">, \"爷爷\"); no page means them.
+    soup = BeautifulSoup(re.sub(r"\\([\"'])", r"\1", decode(data)), "html.parser")
     head = _metadata_lines(soup)
     for tag in soup(_DROP_TAGS):
         tag.decompose()
