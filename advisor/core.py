@@ -7,7 +7,9 @@ the last answer; only then a knowledge search. Every turn is logged for the cons
 """
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from knowledge.conversations import MessageLog
 from knowledge.regions import Region, from_code
 from knowledge.store import Store
 
+log = logging.getLogger(__name__)
 PROGRESS = re.compile(r"查进度|进度|办得怎么样|处理到哪")
 MAX_CHARS = 2000  # longer messages are cut: nobody types more, and analysis cost grows with length
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not UTF-8)
@@ -43,6 +46,7 @@ class Advisor:
         self.cases = CaseBook(store)
         self.log = MessageLog(store)
         self.answers = answers.Answers(searcher, cache_size)
+        self.write_failure = ""  # why the last turn's session and log could not be saved ('' once one was)
 
     @classmethod
     def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL, cache_size: int = DEFAULT_CACHE) -> "Advisor":
@@ -60,10 +64,23 @@ class Advisor:
         reply = self._paged(self._respond(text, session, message), session)
         if session.traditional:
             reply = reply.with_text(intents.to_traditional(reply.reply))
-        with self.store.transaction():  # one commit per turn: session and both log lines together
-            self.sessions.save(session, message.channel)
-            self._log(message, text, reply)
+        self._save_turn(message, text, session, reply)
         return reply
+
+    def _save_turn(self, message: Message, text: str, session: Session, reply: Reply) -> None:
+        """One commit per turn: session and both log lines together. A write that fails (a full
+        disk, a database locked past its busy timeout) costs the session step and the log lines,
+        not the answer: the person still hears it, the operator reads why here and on /healthz."""
+        try:
+            with self.store.transaction():
+                self.sessions.save(session, message.channel)
+                self._log(message, text, reply)
+        except sqlite3.OperationalError as exc:
+            self.write_failure = str(exc)
+            log.error("a %s turn was answered but its session and log were not saved: %s"
+                      " (the answer is worth more than its log line)", message.channel, exc)
+            return
+        self.write_failure = ""
 
     def _respond(self, text: str, session: Session, message: Message) -> Reply:
         if session.paused_by:

@@ -1,6 +1,8 @@
 """The Flask application factory (flaskr style): config from a mapping, then the environment."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify
 
 from index import engine
@@ -32,8 +34,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        records, index_seq = routes.runtime().health()
-        return jsonify(status="ok", records=records, index_seq=index_seq)
+        """200 while this worker can answer and write; 503 when a write fails (a full disk: the
+        bot still answers, but sessions and logs are lost) or the advisor is busy (errors.py)."""
+        health = routes.runtime().health()
+        if health["write_failure"]:
+            logs.event(logging.ERROR, event="health", status=503, write_failure=health["write_failure"])
+            return jsonify(status="write_failed", **health), 503
+        return jsonify(status="ok", **health)
 
     return app
 

@@ -1,7 +1,9 @@
 """The `advisor` command: one click group assembled from each layer's commands."""
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 
 import click
 
@@ -12,7 +14,32 @@ from index.cli import search_command
 from knowledge.cli import export_command, import_command, load_starter, open_store, print_report, records_group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class _Commands(click.Group):
+    """Storage failures are one line on stderr and exit status 1, not a traceback: a full disk,
+    or "database is locked" when another large import holds the write lock past the busy timeout.
+    (An import is one transaction: the knowledge base is then as it was.)"""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.OperationalError as exc:
+            raise click.ClickException(storage_problem(str(exc))) from None
+        except OSError as exc:
+            if exc.errno not in DISK_FULL:
+                raise
+            raise click.ClickException(storage_problem(exc.strerror or str(exc))) from None
+
+
+def storage_problem(reason: str) -> str:
+    hint = "磁盘已满，请清理空间后重试" if "full" in reason or "space" in reason else (
+        "另一个进程（比如另一个大批量导入）正在写数据库，请等它完成后重试" if "locked" in reason else "请检查数据目录")
+    return f"数据库写入失败（{reason}）：{hint}。导入是一个事务，失败时知识库保持原样。"
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """养老顾问 — elder-care advisor. Settings come from environment variables (see `advisor settings`)."""
     os.umask(0o077)  # all it writes (index, uploads, job files, under `serve` too) is its own: 0600/0700

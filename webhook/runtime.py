@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -55,6 +57,7 @@ class _Process:
         self.advisor_thread = ThreadPoolExecutor(1, thread_name_prefix="advisor")
         self.senders = ThreadPoolExecutor(2, thread_name_prefix="sender")
         self.advisor: Advisor | None = None  # created on (and only touched by) the advisor thread
+        self.limiter_failure = ""  # why the rate limiter's last count failed ('' once one worked)
 
 
 class Runtime:
@@ -87,9 +90,22 @@ class Runtime:
 
     def answer(self, message: Message) -> Reply:
         """Rate limit, then the advisor. Call on the advisor thread only (see `submit`)."""
-        if not self.process.limiter.allow(message.conversation):
+        if not self._allowed(message):
             return RATE_LIMITED
         return self._advisor().handle(message)
+
+    def _allowed(self, message: Message) -> bool:
+        """The rate limit; a count that cannot be written (a full disk) lets the message through:
+        better an unlimited answer than none."""
+        process = self.process
+        try:
+            allowed = process.limiter.allow(message.conversation)
+        except sqlite3.OperationalError as exc:
+            process.limiter_failure = str(exc)
+            log.error("rate limit not counted, the message is answered anyway: %s", exc)
+            return True
+        process.limiter_failure = ""
+        return allowed
 
     def ask(self, message: Message) -> Reply:
         """One answer, waited for up to WAIT_S: the JSON channel."""
@@ -102,15 +118,30 @@ class Runtime:
         meanwhile queue behind it on the same thread."""
         return self.submit(self._advisor)
 
-    def health(self) -> tuple[int, int]:
-        """(active records, index sequence) from this worker's own searcher, caught up first:
-        the one the advisor uses, so a worker never holds a second copy of the index."""
+    def health(self) -> dict:
+        """Records and index sequence from this worker's own searcher, caught up first (the one
+        the advisor uses, so a worker never holds a second copy of the index), and `write_failure`:
+        why the data dir cannot be written ('' when it can) — a full disk answers from the index
+        but loses sessions and logs, which an operator must hear of."""
         return waited(self.submit(self._health), HEALTH_WAIT_S)
 
-    def _health(self) -> tuple[int, int]:
-        searcher = self._advisor().searcher
-        searcher.refresh()
-        return len(searcher.records), searcher.seq
+    def _health(self) -> dict:
+        advisor = self._advisor()
+        advisor.searcher.refresh()
+        failure = self._write_probe() or advisor.write_failure or self.process.limiter_failure
+        return {"records": len(advisor.searcher.records), "index_seq": advisor.searcher.seq,
+                "catching_up": advisor.searcher.catching_up, "write_failure": failure}
+
+    def _write_probe(self) -> str:
+        """Write one row to each database of the data dir; why that failed, else ''."""
+        for db in (self.process.channels_db.connection(), self._advisor().store.db.conn):
+            try:
+                with db:
+                    db.execute("CREATE TABLE IF NOT EXISTS health_probe (pid INTEGER PRIMARY KEY, at REAL)")
+                    db.execute("INSERT OR REPLACE INTO health_probe VALUES (?, ?)", (os.getpid(), time.time()))
+            except sqlite3.OperationalError as exc:
+                return str(exc)
+        return ""
 
     def with_advisor(self, fn: Callable[[Advisor], Any]) -> Any:
         """`fn(advisor)` on the advisor thread, waited for (the console's hit test)."""

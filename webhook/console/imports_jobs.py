@@ -112,11 +112,11 @@ class Jobs:
             except Exception as exc:  # nothing was committed: the import is one transaction
                 log.exception("import job %s failed", job.id)
                 job.state, job.error = "failed", f"导入失败，知识库没有任何改动：{exc}"
-            finally:
-                job.finished_at = now()
-                self._save(data_dir, job, force=True)
-                store.close()
+            finally:  # clean-up first: on a full disk the status write below fails, the upload must still go
                 shutil.rmtree(data_dir / UPLOADS_DIR / job.id, ignore_errors=True)
+                store.close()
+                job.finished_at = now()
+                self._save_finished(data_dir, job)
         if after is not None and job.state == "done":
             try:
                 after()
@@ -141,6 +141,14 @@ class Jobs:
         AuditLog(store).record(job.user, "import", "、".join(job.files),
                                **{k: job.summary[k] for k in ("records", "inserted", "updated", "unchanged",
                                                               "retired")}, skipped=len(job.skipped))
+
+    def _save_finished(self, data_dir: Path, job: Job) -> None:
+        """The final mirror; when it cannot be written (a full disk) this process's table still
+        shows the outcome, and the log says why the file is stale."""
+        try:
+            self._save(data_dir, job, force=True)
+        except OSError as exc:
+            log.error("import job %s ended %s but its status file could not be written: %s", job.id, job.state, exc)
 
     def _save(self, data_dir: Path, job: Job, force: bool = False) -> None:
         """Mirror the job to disk (throttled while it counts records)."""
