@@ -158,7 +158,7 @@ def test_filters_since_and_bad_dates(asked):
     today = datetime.now(CHINA_TZ).date().isoformat()
     assert len(sections(asked.get(f"/console/unanswered/?since={today}").get_data(as_text=True))) == 4
     response = asked.get("/console/unanswered/?since=昨天")
-    assert response.status_code == 200 and "看不懂" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "看不懂" in response.get_data(as_text=True)
 
 
 def test_empty_and_bogus_actions_are_refused_on_the_page(asked, console_dir):

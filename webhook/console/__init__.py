@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from knowledge.accounts import SESSION_HOURS
 from knowledge.datadir import private_secret
-from webhook.console import auth, context, security
+from webhook.console import auth, context, query, security
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -38,6 +38,7 @@ def _assemble() -> None:
     for area in areas:
         bp.register_blueprint(area.bp)
     auth.guard(bp)
+    query.init(bp)  # after the login guard: anonymous visitors go to the login page first
     context.init(bp)
     bp.register_error_handler(HTTPException, _html_error)
 
