@@ -123,7 +123,8 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> Delivery | None:
         if not runtime.ledger.start(job.key, attempt):
             log.warning("a queued %s answer job was skipped: a later claim took its message over", job.message.channel)
             return None
-        reply = _reply(runtime, job.message)
+        with runtime.ledger.running(job.key, attempt):
+            reply = _reply(runtime, job.message)
         parts = job.split(job.lead + reply.reply if reply.reply else "")
         status = runtime.ledger.answer(job.key, parts, reply.intent, attempt)
     except sqlite3.Error:

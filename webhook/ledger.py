@@ -17,7 +17,9 @@ retries (about 5, 10 and 15 s after the message) would wait on it and finally re
 to nobody's answer. So an unanswered row is *taken over* by the next request for its key when
 its claimer process is gone (same host: SQLite WAL cannot be shared across machines, so a pid
 check is reliable) or when the claim is older than STALE_SECONDS (a live claimer that neither
-answered nor gave up: its job failed or hangs). Each claim has a number; a reply stored by an
+answered nor gave up: its job is stuck in the queue, or its process is frozen). A turn that is
+running keeps its claim fresh (`running`: a heartbeat), so a slow turn is never taken over and
+run twice; a queued job whose claim was taken over is skipped (`start`). Each claim has a number; a reply stored by an
 earlier claim that was taken over is dropped ("superseded"), so the message is still answered
 exactly once. `undelivered()` lists what the console must look at: replies that failed or never
 went out, and messages nobody answered.
@@ -30,18 +32,24 @@ through the send API — or, past WeChat's 48 h customer-service window, reports
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from webhook.db import SharedDb, shared
+
+log = logging.getLogger(__name__)
 
 KEEP_SECONDS = 2 * 86400  # delivered rows older than this are pruned; failed ones are kept
 PRUNE_EVERY = 60.0  # seconds between one process's prunes: rows only age out, so no claim need wait for it
 STALE_SECONDS = 15.0  # WeChat's retries span ~15 s: a live claimer silent this long is stuck
+BEAT_EVERY = 5.0  # seconds between refreshes of a claim whose turn is running (well under STALE_SECONDS)
 RECOVER_AFTER = 30.0  # seconds: past WeChat's retries, a sweep takes over what a live claimer left
 SEND_WINDOW = 48 * 3600.0  # WeChat's customer-service window: an older message may not be answered
 SCHEMA = """CREATE TABLE IF NOT EXISTS deliveries (
@@ -89,6 +97,7 @@ class Ledger:
         self.clock = clock
         self.alive = alive or pid_alive
         self._pruned_at: float | None = None
+        self._heartbeat = _Heartbeat(self._touch)
         add_claim_columns(self.db)
 
     def close(self) -> None:
@@ -142,6 +151,24 @@ class Ledger:
         thread's queue is not stuck). False when a later claim took the message over while the
         job was queued — then it must not run the advisor at all, or the turn (session step,
         case, log lines) would happen twice."""
+        return self._touch(key, attempt)
+
+    @contextmanager
+    def running(self, key: str, attempt: int) -> Iterator[None]:
+        """While the turn of claim `attempt` runs: a thread of this process refreshes the claim
+        every BEAT_EVERY seconds, so a turn slower than STALE_SECONDS (an index catching up) is
+        never taken over by a retry or a sweep and run a second time — two in-rows and two
+        out-rows for one message. A claim stops beating only when its process is gone or frozen
+        whole (SIGSTOP); if a frozen one resumes, its turn can still run twice: the limit of a
+        lease without fencing."""
+        self._heartbeat.hold(key, attempt)
+        try:
+            yield
+        finally:
+            self._heartbeat.release(key)
+
+    def _touch(self, key: str, attempt: int) -> bool:
+        """Claim `attempt` is alive now; False when it no longer holds."""
         return self.db.connection().execute(
             f"UPDATE deliveries SET claimed_at = ? WHERE key = ? AND attempt = ? AND {UNANSWERED}",
             (self.clock(), key, attempt)).rowcount == 1
@@ -248,6 +275,40 @@ class Ledger:
 def _delivery(row: tuple) -> Delivery:
     parts = tuple(json.loads(row[4])) if row[4] is not None else None
     return Delivery(*row[:4], parts, *row[5:])
+
+
+class _Heartbeat:
+    """One thread per ledger that keeps the claims of this process's running turns fresh
+    (Ledger.running). It lives as long as the process, idle when nothing runs: a thread per
+    turn would cost a thread start per message and a SQLite connection per thread."""
+
+    def __init__(self, touch: Callable[[str, int], bool]):
+        self._touch = touch
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, key: str, attempt: int) -> None:
+        with self._lock:
+            self._held[key] = attempt
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._beat, name="ledger-heartbeat", daemon=True)
+                self._thread.start()
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._held.pop(key, None)
+
+    def _beat(self) -> None:
+        while True:
+            time.sleep(BEAT_EVERY)
+            with self._lock:
+                held = list(self._held.items())
+            for key, attempt in held:
+                try:
+                    self._touch(key, attempt)
+                except sqlite3.Error as error:  # a locked or full disk: the next beat tries again
+                    log.warning("could not refresh a running claim: %s", error)
 
 
 def add_claim_columns(db: SharedDb) -> None:

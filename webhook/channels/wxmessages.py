@@ -218,13 +218,17 @@ def dedupe_key(message: Message) -> str:
     """One key per delivery: WeChat retries an unanswered callback up to three times.
 
     MsgId when there is one; events carry none, so (as WeChat advises) the sender and
-    CreateTime stand in, plus the event name since one click can raise two events.
+    CreateTime stand in, plus the event name since one click can raise two events, and its
+    EventKey since two menu buttons pressed in one second are two messages (转人工 once got the
+    answer of 长者饭堂). The key comes last: it is the only part that may contain "|".
     """
     if message.msg_id:
         return message.msg_id
     parts = [message.from_user, str(message.create_time)]
     if isinstance(message, Event):
         parts.append(message.event)
+        if message.event_key:
+            parts.append(message.event_key)
     return "|".join(parts)
 
 
