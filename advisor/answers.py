@@ -15,12 +15,13 @@ from advisor.session import Session
 from index.search import Hit, Result, Searcher
 from knowledge.cases import STATUS_LABELS, Case
 from knowledge.records import Record
-from knowledge.regions import from_code, resolve
+from knowledge.regions import NATIONAL, Region, from_code, resolve
 
 SELF_LOCATION = re.compile(r"(?:我|俺|咱|老人|我妈|我爸|父母|老伴|家里)们?家?(?:住在|住|在|是)")
 MENU_CHOICE = re.compile(r"(?:回复)?[12１２一二]")
 SEARCH_LIMIT = 30  # enough for a city's complete list of institutions
 LIST_SHARE = 0.9  # institutions within this share of the best confidence belong to the list
+FOLLOW_MARGIN = 0.05  # a follow-up asked with the last topic's words may be this much less sure
 ASK_REGION = "这个问题各地规定不一样。请问您（或老人）在哪个市、县（区）？比如“南宁”“泾源县”。"
 NOT_FOUND = ("抱歉，这个问题我在现有的政策资料里没有找到可靠的答案。\n"
              "可以换个说法再问，说清地方和事情，比如“南宁 长者饭堂 补贴”。\n回复1转人工，请顾问帮您查。")
@@ -46,20 +47,25 @@ def progress(cases: list[Case]) -> Reply:
 
 
 class Answers:
-    def __init__(self, searcher: Searcher, cache_size: int = DEFAULT_SIZE):
-        self.searcher = searcher
+    def __init__(self, searcher: Searcher, cache_size: int = DEFAULT_SIZE, home_region: Region = NATIONAL):
+        self.searcher, self.home_region = searcher, home_region
         self.cache = AnswerCache(cache_size)  # repeated questions skip the search, not the session
 
     def search(self, text: str, session: Session, said: str | None = None) -> Reply:
         """Answer `text`; `said` is what the person typed when `text` was rebuilt from the last
         question (那深圳呢), so only their own words can set where they live."""
-        default = from_code(session.region) if session.region else None
+        default = self._default_region(session)
         results = self.cache.search(self.searcher, text, default, SEARCH_LIMIT)
+        if said is None and session.last_terms and intents.leans_on_last(text):
+            results = self._with_last_topic(text, results, session, default)
         session.last_question = text
         session.forget_answer()
         region = next((r.query.region for r in results if r.query.region), None)
         if region and SELF_LOCATION.search(text if said is None else said):
             session.region = region.code  # "我在南宁" once is enough; a place asked about is not home
+        if region:
+            session.topic_region = region.code
+        session.last_terms = [t for r in results for t in r.query.terms][:12]
         if len(results) == 1 and _needs_region(results[0]):
             session.pending = {"type": "region", "question": text}
             return Reply(ASK_REGION, "clarify", suggestions=("南宁", "泾源县"))
@@ -98,6 +104,19 @@ class Answers:
         if intents.asks_how_to_apply(result.query.normalized):
             text = compose.join_parts([text, compose.how_to_apply(top)])
         return compose.join_parts([text, compose.citation([top])]), [top]
+
+    def _default_region(self, session: Session) -> Region | None:
+        """Where a question that names no place is about: where the person said they live, else
+        the place the conversation is about, else the deployment's home region."""
+        code = session.region or session.topic_region or self.home_region.code
+        return from_code(code) if code else None
+
+    def _with_last_topic(self, text: str, results: list[Result], session: Session,
+                         default: Region | None) -> list[Result]:
+        """'那90岁的呢' after a question on 高龄津贴: asked again with the last question's words
+        added; the fuller question wins unless it answers worse."""
+        merged = self.cache.search(self.searcher, f"{text} {' '.join(session.last_terms)}", default, SEARCH_LIMIT)
+        return merged if _best(merged) >= _best(results) - FOLLOW_MARGIN else results
 
     def _nothing(self, text: str) -> Reply:
         """Nothing good enough: about elder care → say so and offer a human; else decline kindly."""
@@ -174,6 +193,10 @@ class Answers:
         for old in sorted(query.places, key=len, reverse=True):
             question = question.replace(old, "")
         return place + question
+
+
+def _best(results: list[Result]) -> float:
+    return max((r.hits[0].confidence for r in results if r.hits), default=0.0)
 
 
 def _needs_region(result: Result) -> bool:

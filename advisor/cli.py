@@ -18,7 +18,8 @@ from knowledge import settings
 
 def open_advisor() -> Advisor:
     values = settings.load()
-    return Advisor.open(settings.data_dir(), ttl=int(values["ADVISOR_SESSION_TTL"]))
+    return Advisor.open(settings.data_dir(), ttl=int(values["ADVISOR_SESSION_TTL"]),
+                        home_region=values["ADVISOR_HOME_REGION"])
 
 
 @click.command("ask")

@@ -22,7 +22,7 @@ from advisor.session import DEFAULT_TTL, Session, SessionStore
 from index.search import Searcher
 from knowledge.cases import CaseBook
 from knowledge.conversations import MessageLog
-from knowledge.regions import Region, from_code
+from knowledge.regions import NATIONAL, Region, from_code, resolve
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,18 +40,19 @@ SAFETY = {"emergency": lambda d, a: safety.emergency(d.kind), "medical": lambda 
 
 class Advisor:
     def __init__(self, store: Store, searcher: Searcher, ttl: int = DEFAULT_TTL, clock=time.time,
-                 cache_size: int = DEFAULT_CACHE):
+                 cache_size: int = DEFAULT_CACHE, home_region: str = ""):
         self.store, self.searcher = store, searcher
         self.sessions = SessionStore(store, ttl, clock)
         self.cases = CaseBook(store)
         self.log = MessageLog(store)
-        self.answers = answers.Answers(searcher, cache_size)
+        self.answers = answers.Answers(searcher, cache_size, resolve(home_region) if home_region else NATIONAL)
         self.write_failure = ""  # why the last turn's session and log could not be saved ('' once one was)
 
     @classmethod
-    def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL, cache_size: int = DEFAULT_CACHE) -> "Advisor":
+    def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL, cache_size: int = DEFAULT_CACHE,
+             home_region: str = "") -> "Advisor":
         store = Store.in_dir(data_dir)
-        return cls(store, Searcher(store, data_dir), ttl, cache_size=cache_size)
+        return cls(store, Searcher(store, data_dir), ttl, cache_size=cache_size, home_region=home_region)
 
     def handle(self, message: Message) -> Reply:
         text = clean(message.text)

@@ -372,6 +372,15 @@ def asks_how_to_apply(text: str) -> bool:
     return bool(_search(_HOW_TO_APPLY, normalise(text)))
 
 
+LEANS_ON_LAST = re.compile(r"^(?:那|那么|那要是|那如果|要是|如果|假如|还有|另外|再|然后|其他|别的)|(?:呢|的呢|咋办|怎么办)[?？]?$")
+
+
+def leans_on_last(text: str) -> bool:
+    """'那90岁的呢', '要是情节严重呢', '改建扩建的呢': a question that only makes sense with the
+    one before it. Structural: the caller decides with the previous question's words."""
+    return bool(LEANS_ON_LAST.search(_bare(text))) or len(_bare(text)) <= 6
+
+
 def region_follow_up(text: str) -> str | None:
     """"那深圳呢" → "深圳": the previous question asked again for another place.
 

@@ -23,6 +23,8 @@ class Session:
     region: str = ""  # a division code once the user named a place ("我在南宁")
     slots: dict = field(default_factory=dict)  # age, conditions, income, needs
     last_question: str = ""
+    topic_region: str = ""  # the place the conversation is about: the last one a question named
+    last_terms: list[str] = field(default_factory=list)  # content words of the last question (那90岁的呢)
     last_kind_hint: str = ""
     last_ids: list[str] = field(default_factory=list)  # records of the last answer, for follow-ups
     list_ids: list[str] = field(default_factory=list)  # a numbered list we showed ("第二个呢")

@@ -35,6 +35,15 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _region_name(raw: str) -> str:
+    """A place name as people write it (浦北县, 广西南宁); '' for none. Unknown names are refused."""
+    from knowledge.regions import resolve
+
+    if raw.strip() and not resolve(raw).code:
+        raise ValueError(f"{raw!r} is not a known 省/市/县 name")
+    return resolve(raw).name if raw.strip() else ""
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite database, the search index and logs.", Path),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
@@ -44,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
     Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),
     Setting("ADVISOR_SESSION_TTL", 1800, "Seconds a conversation's remembered region and last answer stay valid.", _positive_int),
+    Setting("ADVISOR_HOME_REGION", "", "The place this deployment serves (e.g. 浦北县): questions that name no place are about it, unless the person said where they live.", _region_name),
     Setting("ADVISOR_ANSWER_CACHE", 1000, "Search results each worker keeps for repeated questions (LRU; any knowledge edit empties it); 0 turns it off.", int),
     Setting("ADVISOR_RATE_LIMIT", 20, "Messages per user per minute; beyond it the user gets a polite \"please wait\" reply.", _positive_int),
     Setting("WECHAT_REPLY_DEADLINE", 4.0, "Seconds a WeChat/WeCom callback waits for the answer before replying \"success\" and sending it through the send API.", float),

@@ -172,7 +172,8 @@ class Runtime:
         process = self.process
         if process.advisor is None:
             process.advisor = Advisor.open(self.data_dir, int(self.config["ADVISOR_SESSION_TTL"]),
-                                           cache_size=int(self.config["ADVISOR_ANSWER_CACHE"]))
+                                           cache_size=int(self.config["ADVISOR_ANSWER_CACHE"]),
+                                           home_region=self.config.get("ADVISOR_HOME_REGION", ""))
         return process.advisor
 
     def wechat_api(self) -> WeChatApi | None:
