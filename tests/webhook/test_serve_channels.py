@@ -1,10 +1,12 @@
-"""A real `advisor serve` with 2 gunicorn workers: the same MsgId sent 3 times at once, across
-the workers, runs the advisor once and gets three identical replies; the JSON API answers over
+"""A real `advisor serve` with 2 gunicorn workers: the same MsgId sent 3 times, across the
+workers, runs the advisor once and gets three identical replies; the JSON API answers over
 HTTP; every message leaves one JSON log line on stderr."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
+from pathlib import Path
 import subprocess
 import sys
 import time
@@ -37,10 +39,13 @@ def server(data_dir, tmp_path):
         process.wait(20)
 
 
-def post_wechat(base: str, xml: str) -> str:
+def signed_path() -> str:
     timestamp, nonce = str(int(time.time())), unique("n")
-    query = f"signature={sha1(WECHAT_TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
-    request = urllib.request.Request(f"{base}/webhooks/wechat?{query}", data=xml.encode(), method="POST",
+    return f"/webhooks/wechat?signature={sha1(WECHAT_TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
+
+
+def post_wechat(base: str, xml: str) -> str:
+    request = urllib.request.Request(f"{base}{signed_path()}", data=xml.encode(), method="POST",
                                      headers={"Content-Type": "text/xml"})
     with urllib.request.urlopen(request, timeout=15) as response:
         return response.read().decode()
@@ -54,12 +59,52 @@ def incoming_messages(data_dir) -> int:
         store.close()
 
 
+def worker_holding(port: int, client_port: int, timeout: float = 20.0) -> int:
+    """The pid of the process that accepted our connection from `client_port` to `port`: its
+    socket's inode in /proc/net/tcp, then the process with a descriptor on that inode (a
+    connection still in the listen queue has inode 0: nobody accepted it yet)."""
+    wanted = (f"0100007F:{port:04X}", f"0100007F:{client_port:04X}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if (fields[1], fields[2]) == wanted and fields[9] != "0":
+                pid = _pid_with_socket(fields[9])
+                if pid:
+                    return pid
+        time.sleep(0.05)
+    raise AssertionError("no worker accepted the connection")
+
+
+def _pid_with_socket(inode: str) -> int | None:
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if os.readlink(fd) == f"socket:[{inode}]":
+                return int(fd.parts[2])
+        except OSError:
+            continue
+    return None
+
+
 @pytest.mark.slow
 def test_one_msgid_three_times_across_two_workers(server, data_dir):
+    """Deterministically across both: the first copy's body is held back, so the sync worker that
+    accepted it cannot take another connection; the other two copies must go to the other worker
+    (one claims and answers, one reads the stored reply); then the first finishes and reads it too."""
     base, log_path = server
-    xml = text_xml(unique(), "南宁长者饭堂有补贴吗", msg_id=unique("msg"))
-    with ThreadPoolExecutor(3) as pool:
-        bodies = list(pool.map(lambda _: post_wechat(base, xml), range(3)))
+    xml = text_xml(unique(), "南宁长者饭堂有补贴吗", msg_id=unique("msg")).encode()
+    port = int(base.rsplit(":", 1)[1])
+    held = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    held.putrequest("POST", signed_path())
+    held.putheader("Content-Type", "text/xml")
+    held.putheader("Content-Length", str(len(xml)))
+    held.endheaders(xml[:20])
+    holder = worker_holding(port, held.sock.getsockname()[1])
+    with ThreadPoolExecutor(2) as pool:
+        bodies = list(pool.map(lambda _: post_wechat(base, xml.decode()), range(2)))
+    held.send(xml[20:])
+    bodies.append(held.getresponse().read().decode())
+    held.close()
     contents = [parse_message(body).content for body in bodies]
     assert contents[0] == contents[1] == contents[2] and "南宁" in contents[0]
     assert incoming_messages(data_dir) == 1
@@ -72,5 +117,5 @@ def test_one_msgid_three_times_across_two_workers(server, data_dir):
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith('{"channel"')]
     wechat = [line for line in lines if line["channel"] == "wechat"]
     assert sorted(line["outcome"] for line in wechat) == ["answered", "repeated", "repeated"]
-    # Three connections at once: while one sync worker holds one, the other accepts the next.
+    assert [line["pid"] for line in wechat].count(holder) == 1  # the held copy, answered last
     assert len({line["pid"] for line in wechat}) == 2
