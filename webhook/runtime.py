@@ -31,11 +31,12 @@ from advisor.reply import Message, Reply
 from webhook.channels.wxapi import AccessTokens, WeChatApi, WeComApi
 from webhook.db import SharedDb
 from webhook.ledger import Ledger
+from webhook.nonces import NonceLog
 from webhook.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
-CHANNELS_DB = "channels.db"  # ledger, rate limits and access tokens; apart from the knowledge db
+CHANNELS_DB = "channels.db"  # ledger, rate limits, access tokens and nonces; apart from the knowledge db
 WAIT_S = 20.0  # longest a request waits for the advisor thread: under gunicorn's 30 s worker timeout
 HEALTH_WAIT_S = 5.0  # a health check answers "busy" sooner: a probe must not hang with the worker
 RATE_LIMITED = Reply("您发得有点快，我先歇一口气。请过一分钟再问我；情况紧急请直接拨打120或110。",
@@ -54,6 +55,7 @@ class _Process:
         self.ledger = Ledger(self.channels_db)
         self.limiter = RateLimiter(self.channels_db, int(config["ADVISOR_RATE_LIMIT"]))
         self.tokens = AccessTokens(self.channels_db)
+        self.nonces = NonceLog(self.channels_db)
         self.advisor_thread = ThreadPoolExecutor(1, thread_name_prefix="advisor")
         self.senders = ThreadPoolExecutor(2, thread_name_prefix="sender")
         self.advisor: Advisor | None = None  # created on (and only touched by) the advisor thread

@@ -106,8 +106,9 @@ class WeChatClient:
         self.client, self.token = client, token
         self.crypto = WeChatCrypto(token, aes_key, app_id)
 
-    def query(self, timestamp: int | None = None, nonce: str = "1234567", **extra) -> dict:
-        timestamp = str(timestamp or int(time.time()))
+    def query(self, timestamp: int | None = None, nonce: str | None = None, **extra) -> dict:
+        """A signed query; a fresh nonce unless told (a (timestamp, nonce) pair carries one body)."""
+        timestamp, nonce = str(timestamp or int(time.time())), nonce or unique("n")
         return {"signature": sha1(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
                 "openid": "o-user", **extra}
 
@@ -115,15 +116,16 @@ class WeChatClient:
         return self.client.post(self.path, query_string=self.query(**query), data=xml,
                                 content_type="text/xml")
 
-    def aes(self, xml: str, compat: bool = False, timestamp: int | None = None, nonce: str = "7654321"):
-        timestamp = timestamp or int(time.time())
+    def aes(self, xml: str, compat: bool = False, timestamp: int | None = None, nonce: str | None = None):
+        timestamp, nonce = timestamp or int(time.time()), nonce or unique("n")
         envelope = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
         encrypted = envelope["Encrypt"]
         body = xml.replace("</xml>", f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>") if compat else (
             f"<xml><ToUserName><![CDATA[{OFFICIAL}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>")
         return self.signed_aes(body, encrypted, timestamp, nonce)
 
-    def signed_aes(self, body: str | bytes, encrypted: str, timestamp: int | None = None, nonce: str = "7654321"):
+    def signed_aes(self, body: str | bytes, encrypted: str, timestamp: int | None = None, nonce: str | None = None):
+        nonce = nonce or unique("n")
         query = self.query(timestamp, nonce, encrypt_type="aes",
                            msg_signature=sha1(self.token, str(timestamp or int(time.time())), nonce, encrypted))
         return self.client.post(self.path, query_string=query, data=body, content_type="text/xml")

@@ -23,8 +23,8 @@ class WeComClient:
         self.client, self.corp_id = client, corp_id
         self.crypto = WeChatCrypto(WECOM_TOKEN, WECOM_AES_KEY, corp_id)
 
-    def seal(self, text: str, timestamp: int | None = None, nonce: str = "98765") -> dict:
-        timestamp = timestamp or int(time.time())
+    def seal(self, text: str, timestamp: int | None = None, nonce: str | None = None) -> dict:
+        timestamp, nonce = timestamp or int(time.time()), nonce or unique("n")
         envelope = xmltodict.parse(self.crypto.encrypt_message(text, nonce, timestamp))["xml"]
         return {"msg_signature": envelope["MsgSignature"], "timestamp": str(timestamp), "nonce": nonce,
                 "encrypted": envelope["Encrypt"]}
@@ -106,7 +106,7 @@ def test_retries_run_the_advisor_once(wecom, monkeypatch):
     original = Advisor.handle
     monkeypatch.setattr(Advisor, "handle", lambda advisor, message: calls.append(1) or original(advisor, message))
     xml = wecom_text(unique("wecom"), QUESTION, msg_id=unique("msg"))
-    replies = {wecom.text(wecom.post(xml, nonce=str(n))) for n in range(3)}
+    replies = {wecom.text(wecom.post(xml)) for _ in range(3)}
     assert len(calls) == 1 and len(replies) == 1
 
 

@@ -27,7 +27,9 @@ def verify(channel) -> Response:
 
 def receive(channel, api: Callable[[], WeChatApi | WeComApi | None]) -> Response:
     started = time.monotonic()
-    inbound = channel.open(request.args, request.get_data())
+    body = request.get_data()
+    inbound = channel.open(request.args, body)
+    runtime().process.nonces.check(channel.name, request.args["timestamp"], inbound.nonce, body)
     action = wxactions.action_for(inbound.message)
     text, intent, outcome = _act(channel.name, inbound, action, api)
     logs.message(channel.name, inbound.message.from_user, intent, started, outcome)
