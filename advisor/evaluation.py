@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import zhconv
+
 from knowledge.importers.clauses import fold
 
 ANSWER_KINDS = ("fact", "institution", "followup", "region_trap", "nothing")
@@ -119,8 +121,9 @@ def passes(case: AnswerCase, answer: Answer) -> bool:
 
 
 def _plain(text: str) -> str:
-    """Compare without spaces and with one width of digits, letters and brackets."""
-    return re.sub(r"\s+", "", fold(text)).replace("—", "-").replace("－", "-")
+    """Compare without spaces, in simplified script (a traditional-script question gets a
+    traditional reply), with one width of digits, letters and brackets."""
+    return re.sub(r"\s+", "", fold(zhconv.convert(text, "zh-hans"))).replace("—", "-").replace("－", "-")
 
 
 def _first_line(text: str) -> str:

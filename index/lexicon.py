@@ -18,14 +18,16 @@ from pathlib import Path
 
 from index.analysis import DATA, DEFAULT_FREQ, normalize, parse_dictionary, read_word_file
 
-DICTIONARY, SYNONYMS = "dictionary.txt", "synonyms.txt"
+DICTIONARY, SYNONYMS, COLLOQUIAL = "dictionary.txt", "synonyms.txt", "colloquial.txt"
 MAX_WORD = 20  # characters; longer "words" are sentences
 _WORD = re.compile(r"^[\u4E00-\u9FD5a-z0-9+#&._%\-]+$")  # what jieba can keep as one word
 _FREQ, _TAG = re.compile(r"^[1-9][0-9]{0,8}$"), re.compile(r"^[a-z]{1,4}$")
 HEADERS = {
     DICTIONARY: "# 养老领域词典（控制台编辑）：每行一个词，可选词频与词性。改动后索引会自动重建。\n",
     SYNONYMS: "# 同义词（控制台编辑）：每行一组，组内用空格分隔。改动在下一次检索时生效。\n",
+    COLLOQUIAL: "# 口语→书面语（控制台编辑）：每行“口语 → 书面词 书面词”。改动在下一次检索时生效。\n",
 }
+ARROW = re.compile(r"\s*(?:→|->|=>)\s*")
 
 
 class Lexicon:
@@ -39,7 +41,7 @@ class Lexicon:
 
     def stamp(self) -> tuple:
         """Changes whenever either override is saved, added or removed (inode, mtime, size)."""
-        return tuple(_stat(self.dir / name) for name in (DICTIONARY, SYNONYMS))
+        return tuple(_stat(self.dir / name) for name in (DICTIONARY, SYNONYMS, COLLOQUIAL))
 
     # -- reading ------------------------------------------------------------------------
     def dictionary_entries(self) -> tuple[tuple[str, int], ...]:
@@ -51,6 +53,18 @@ class Lexicon:
 
     def synonym_groups(self) -> list[list[str]]:
         return [line.split() for line in read_word_file(self.path(SYNONYMS))]
+
+    def colloquial_pairs(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(how people say it, how documents write it): 交钱 → (缴费, 收费). A line without an
+        arrow is skipped: this file is data an advisor edits, and one slip must not stop a search."""
+        if not self.path(COLLOQUIAL).exists():
+            return []
+        return [pair for line in read_word_file(self.path(COLLOQUIAL)) if (pair := parse_colloquial(line))]
+
+    def save_colloquial_pairs(self, lines: list[str]) -> None:
+        pairs = [_checked_pair(line, number) for number, line in enumerate(lines, 1) if line.strip()]
+        with self._locked():
+            self._write(COLLOQUIAL, [f"{spoken} → {' '.join(written)}" for spoken, written in pairs])
 
     def split_words(self) -> list[str]:
         """Synonyms the analyzer cuts into several words: a question never holds them as one
@@ -153,6 +167,22 @@ def _dictionary_line(item: str, number: int, known: dict[str, str]) -> str:
     if len(parts) > 1:
         return " ".join([word] + parts[1:])
     return known.get(word, f"{word} {DEFAULT_FREQ}")
+
+
+def parse_colloquial(line: str) -> tuple[str, tuple[str, ...]] | None:
+    pieces = ARROW.split(line.strip(), maxsplit=1)
+    if len(pieces) != 2 or not pieces[0] or not pieces[1].split():
+        return None
+    return normalize(pieces[0]), tuple(normalize(word) for word in pieces[1].split())
+
+
+def _checked_pair(line: str, number: int) -> tuple[str, tuple[str, ...]]:
+    pair = parse_colloquial(line)
+    if pair is None:
+        raise ValueError(f"第{number}行：要写成“口语 → 书面词 书面词” / line {number}: expected 'spoken → written …'")
+    for word in (pair[0], *pair[1]):
+        _check_word(word, f"line {number}")
+    return pair
 
 
 def _stat(path: Path) -> tuple | None:

@@ -62,10 +62,10 @@ class Searcher:
         self._stamp = self.lexicon.stamp()  # taken before reading: a save in between is seen next time
         self._builder = None  # a process bringing the index current: (process, target, started)
         self._loading = None  # a Future of the generation being read aside (index/generation.py)
-        self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
         self.dictionary = self.files.dictionary()
         engine.build_with(store, self.files, self.dictionary)
         analysis.use_dictionary(self.dictionary)
+        self.synonyms = self._synonyms()
         if engine.lag(store, self.files) < ASIDE_FROM:
             self._catch_up_here()
         seq = store.last_seq()
@@ -73,6 +73,10 @@ class Searcher:
         self._open()
         self.records_seq = min(seq, self.seq)  # an index still behind: the next refresh sees the rest
         self.vocabulary = self._vocabulary()
+
+    def _synonyms(self) -> Synonyms:
+        """Synonym groups and the colloquial lexicon, mapped to index terms with the dictionary in use."""
+        return Synonyms.from_groups(self.lexicon.synonym_groups(), self.lexicon.colloquial_pairs())
 
     def _open(self) -> None:
         self._use(open_generation(self.files, self._segments, FIELD_BOOSTS))
@@ -163,8 +167,8 @@ class Searcher:
         process builds it aside and swaps it in, unless another process is already writing —
         then the old index keeps serving (with the old dictionary) until the next refresh."""
         stamp = self.lexicon.stamp()
-        if stamp[1] != self._stamp[1]:
-            self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())
+        if stamp[1:] != self._stamp[1:]:  # synonyms or the colloquial lexicon
+            self.synonyms = self._synonyms()
         dictionary = self.files.dictionary()
         if dictionary != self.dictionary or not self.files.built_with(dictionary):
             if not self._index_cut_with(dictionary):
@@ -207,7 +211,7 @@ class Searcher:
         analysis.use_dictionary(dictionary)
         self._loading = None  # read from the index this switch replaces
         self._catch_up_here()
-        self.synonyms = Synonyms.from_groups(self.lexicon.synonym_groups())  # a new table: caches see the change
+        self.synonyms = self._synonyms()  # a new table: caches see the change
         self._open()
         self.vocabulary = self._vocabulary()
 
@@ -233,7 +237,7 @@ class Searcher:
 
     def understand(self, text: str, region: Region | None = None) -> list[Query]:
         analysis.use_dictionary(self.dictionary)
-        return understand(text, self.vocabulary, region)
+        return understand(text, self.vocabulary, region, self.synonyms.phrases)
 
     def search(self, text: str, kind: str | None = None, region: str | Region | None = None,
                limit: int = 5, refresh: bool = True) -> list[Result]:

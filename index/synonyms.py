@@ -7,10 +7,10 @@ search without rebuilding the index. Members are normalised as the index's text 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.analysis import DATA, normalize, read_word_file
+from index.analysis import DATA, normalize, read_word_file, terms
 
 SYNONYM_WEIGHT = 0.8  # a synonym counts a little less than the word the user typed
 
@@ -18,21 +18,38 @@ SYNONYM_WEIGHT = 0.8  # a synonym counts a little less than the word the user ty
 @dataclass(eq=False)  # compared by identity: a reload makes a new table (advisor/answer_cache.py)
 class Synonyms:
     groups: dict[str, tuple[str, ...]]
+    # how people say it → the index terms documents write it with (交钱 → 缴费, 收费), one way only:
+    # a document's 收费 does not make every question about 收费 a question about 交钱
+    spoken: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    phrases: frozenset[str] = frozenset()  # the spoken phrases, found in a question before it is cut
 
     @classmethod
     def load(cls, path: Path = DATA / "synonyms.txt") -> "Synonyms":
         return cls.from_groups(line.split() for line in read_word_file(path))
 
     @classmethod
-    def from_groups(cls, groups) -> "Synonyms":
+    def from_groups(cls, groups, spoken=()) -> "Synonyms":
         table: dict[str, tuple[str, ...]] = {}
         for group in groups:
             members = tuple(dict.fromkeys(normalize(w) for w in group))
             for member in members:
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + members))
-        return cls(table)
+        written: dict[str, tuple[str, ...]] = {}
+        for phrase, words in spoken:
+            found = tuple(term for word in words if (term := _index_term(word)))
+            written[normalize(phrase)] = tuple(dict.fromkeys(written.get(normalize(phrase), ()) + found))
+        return cls(table, written, frozenset(written))
 
     def expand(self, term: str) -> list[tuple[str, float]]:
-        """The term itself (weight 1) and its synonyms (slightly less)."""
+        """The term itself (weight 1), its synonyms and, for a spoken phrase, the words documents
+        use for it (slightly less)."""
         others = [(s, SYNONYM_WEIGHT) for s in self.groups.get(term, ()) if s != term]
-        return [(term, 1.0)] + others
+        written = [(w, SYNONYM_WEIGHT) for w in self.spoken.get(term, ()) if w != term]
+        return [(term, 1.0)] + others + written
+
+
+def _index_term(word: str) -> str:
+    """The index term a written word is found under: the word when the analyzer keeps it whole,
+    else its longest piece (乘坐公共交通工具 → 公共交通工具 or 公共交通)."""
+    pieces = terms(word)
+    return max(pieces, key=len) if pieces else ""

