@@ -52,7 +52,7 @@ def test_take_over_reply_and_hand_back_in_the_browser(page, busy_day, fake_wecha
     browser_login(page, ADVISOR)
     page.goto("/console/conversations/")
     tickets = page.locator("section.handoffs")
-    assert "RG-" in tickets.inner_text() and ELDER in tickets.inner_text()
+    assert "RG-" in tickets.inner_text() and f"微信用户 ···{ELDER[-4:]}" in tickets.inner_text()
     assert "13812345678" not in page.content()
     screenshot(page, "conversations")
 

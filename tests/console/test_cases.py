@@ -376,4 +376,4 @@ def test_a_case_registered_through_the_bot_appears_in_the_list(app, advisor, dat
     page = text(advisor.get("/console/cases/"))
     assert number in page and "助浴" in page and "139****5678" in page and PHONE not in page
     case_page = text(advisor.get(f"/console/cases/{number}"))
-    assert "elder-42" in case_page and "机器人" in case_page
+    assert "网页用户 ···r-42" in case_page and "机器人" in case_page

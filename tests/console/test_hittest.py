@@ -43,7 +43,7 @@ def test_shows_reply_intent_records_scores_threshold_and_marks(advisor):
     assert "nn-sub-meal-operation" in text and "回复引用" in text
     assert 'href="/console/records/nn-sub-meal-operation"' in text  # each record links to its page
     assert "<mark>长者饭堂</mark>" in text or "<mark>饭堂</mark>" in text
-    assert re.search(r'class="num score">\d+\.\d\d<', text)
+    assert re.search(r'class="num score" data-label="BM25 得分">\d+\.\d\d<', text)  # in 技术细节
     assert "补贴 → " in text  # synonyms used in the search
 
 
@@ -125,3 +125,14 @@ def test_recent_unanswered_questions_are_offered(advisor, client):
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/console/hittest/?q=%E4%BD%A0%E5%A5%BD")
     assert response.status_code == 302 and "/console/login" in response.location
+
+
+def test_codes_and_scores_only_inside_the_technical_fold(advisor):
+    for question in ("南宁长者饭堂有补贴吗", "北京养老院床位补贴多少钱", "我爸摔倒了起不来"):
+        text = page(advisor, question)
+        outside = re.sub(r'<details class="tech".*?</details>', "", text, flags=re.S)
+        outside = re.sub(r"<[^>]+>", " ", outside)  # attributes (ids, classes, links) are not read
+        for code in ("consult", "not_found", "emergency", "得分", "BM25"):
+            assert code not in outside, (question, code)
+        assert "技术细节" in text
+    assert re.search(r'class="num score" data-label="BM25 得分">\d+\.\d\d<', page(advisor, "南宁长者饭堂有补贴吗"))

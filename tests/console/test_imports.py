@@ -57,7 +57,7 @@ def test_csv_import_reports_each_skipped_row_with_file_and_line(advisor, console
     assert entry.actor == "顾问小王" and entry.target == "南宁机构.csv"
     assert entry.detail == {"records": 2, "inserted": 2, "updated": 0, "unchanged": 0, "retired": 0, "skipped": 2}
     recent = advisor.get("/console/import/").get_data(as_text=True)
-    assert "console:顾问小王" in recent and "南宁机构.csv 第 4 行：床位「一百」不是整数" in recent
+    assert "<td>顾问小王</td>" in recent and "南宁机构.csv 第 4 行：床位「一百」不是整数" in recent
 
 
 def test_imported_records_are_listed_and_answered(advisor):

@@ -13,7 +13,7 @@ from dataclasses import replace
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
 from knowledge.cases import KIND_LABELS, STATUS_LABELS, Case, CaseBook, CaseNotFound, next_statuses
-from knowledge.clock import china_time
+from knowledge.clock import china_clock
 from knowledge.privacy import mask
 from webhook.console import context
 from webhook.console.cases_forms import (CHANNEL_LABELS, EVENT_LABELS, LIMITS, Filters, actor_label,
@@ -86,7 +86,7 @@ def reveal(number):
 
 def _page(case: Case, reveal: bool = False):
     cases = book()
-    events = [{"at": china_time(event.at), "actor": actor_label(event.actor),
+    events = [{"at": china_clock(event.at), "actor": actor_label(event.actor),
                "action": EVENT_LABELS.get(event.action, event.action), "status": STATUS_LABELS.get(event.status, ""),
                "note": event.note if reveal else mask(event.note)} for event in cases.events(case.number)]
     html = render_template("console/cases_show.html", case=case, data=case.to_dict(reveal), reveal=reveal,

@@ -60,4 +60,5 @@ def audit_as(name: str, action: str, target: str = "", **detail) -> None:
 
 def _template_globals() -> dict:
     return {"current_user": user(), "china_time": china_time, "person": display.person,
-            "actor_name": display.actor, "clock": china_clock}
+            "actor_name": display.actor, "origin_name": display.origin, "fact": display.fact,
+            "clock": china_clock}

@@ -26,3 +26,22 @@ def actor(name: str) -> str:
     if name.startswith(("import:", "importer:")):
         return "导入"
     return ACTOR_LABELS.get(name, name)
+
+
+def origin(value: str) -> str:
+    """Where a record came from: shipped knowledge, an imported file, or this console."""
+    kind, _, name = (value or "").partition(":")
+    if kind == "curated":
+        return "系统自带的知识"
+    if kind == "file":
+        return f"导入的文件 {name}"
+    return {"console": "在工作台新建", "": "—"}.get(value, value)
+
+
+def fact(value) -> str:
+    """A record's fact as text: lists joined with 、, tables as 名称：值 pairs."""
+    if isinstance(value, dict):
+        return "；".join(f"{key}：{fact(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return "、".join(fact(item) for item in value)
+    return str(value)

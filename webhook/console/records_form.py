@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from knowledge import attr_labels
 from knowledge.clock import china_today
 from knowledge.records import ADVISOR_WRITTEN, KINDS, UNIT_ROLES, Record, RecordError, Source
 from knowledge.regions import NATIONAL, Region, resolve
@@ -16,10 +17,8 @@ from knowledge.store import Store
 
 KIND_LABELS = {"policy": "政策", "service": "服务", "base": "基地", "subsidy": "补贴"}
 NATIONAL_WORDS = ("", "全国", "全国通用", "national")
-AMOUNT_KEYS = ("amount", "amount_yuan", "beds")  # attrs with their own inputs
-ATTR_LABELS = {"amount": "金额", "amount_yuan": "金额（元）", "beds": "床位数", "type": "类型", "address": "地址",
-               "phone": "电话", "hours": "开放时间", "price": "收费", "eligibility": "适用对象", "who": "对象",
-               "how_to_apply": "申请方式", "deadline": "截止日期", "office": "负责部门", "street": "街道"}
+AMOUNT_KEYS = ("amount", "amount_yuan", "beds")  # attrs with their own inputs, checked as numbers
+OWN_INPUTS = AMOUNT_KEYS + tuple(attr_labels.COMMON)  # attrs with an input of their own
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _TAG_SPLIT = re.compile(r"[,，、;；\s]+")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -33,7 +32,7 @@ SOURCE_KINDS = {"document": "有文件依据", "advisor": ADVISOR_WRITTEN}
 
 FIELDS = ("id", "kind", "title", "text", "region", "source_kind", "source_title", "source_issuer", "doc_no",
           "source_date", "source_file", "author", "written_on", "valid_from", "valid_to", "tags", "heading_path", "units_responsible", "units_lead",
-          "units_partners", "amount", "amount_yuan", "beds", "attrs")
+          "units_partners", "amount", "amount_yuan", "beds", *(f"attr_{key}" for key in attr_labels.COMMON), "attrs")
 
 
 @dataclass
@@ -63,7 +62,8 @@ def values_of(record: Record) -> dict:
         "heading_path": " › ".join(record.heading_path),
         **{f"units_{role}": "、".join(record.units.get(role, ())) for role in UNIT_ROLES},
         **{key: _plain(attrs[key]) if key in attrs else "" for key in AMOUNT_KEYS},
-        "attrs": "\n".join(f"{k}: {_plain(v)}" for k, v in attrs.items() if k not in AMOUNT_KEYS),
+        **{f"attr_{key}": _plain(attrs[key]) if key in attrs else "" for key in attr_labels.COMMON},
+        "attrs": "\n".join(f"{attr_labels.label(k)}: {_plain(v)}" for k, v in attrs.items() if k not in OWN_INPUTS),
     }
 
 
@@ -192,6 +192,7 @@ def split_units(text: str) -> list[str]:
 
 def _attrs(values: dict, errors: dict, before: dict) -> dict:
     attrs = _other_attrs(values["attrs"], errors, before)
+    attrs |= {key: values[f"attr_{key}"] for key in attr_labels.COMMON if values[f"attr_{key}"]}
     if values["amount"]:
         attrs["amount"] = values["amount"]
     yuan = _number(values["amount_yuan"].replace(",", "").replace("，", ""), integer=False)
@@ -228,12 +229,13 @@ def _other_attrs(text: str, errors: dict, before: dict) -> dict:
         if not match:
             problems.append(f"第 {line_no} 行应写成“名称: 值”")
             continue
-        key, raw = match.groups()
+        written, raw = match.groups()
+        key = attr_labels.key_of(written)
         value = _typed(raw)
         if (isinstance(before.get(key), str) or "phone" in key) and not isinstance(value, str):
             value = raw
         if key.endswith("_yuan") and not isinstance(value, (int, float)):
-            problems.append(f"第 {line_no} 行 {key} 是金额（元），只能填数字")
+            problems.append(f"第 {line_no} 行“{written}”是金额（元），只能填数字")
             continue
         attrs[key] = value
     if problems:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from knowledge.accounts import ROLE_LABELS, ROLES, AccountError
 from knowledge.audit import AuditLog
-from webhook.console import context
+from webhook.console import audit_view, context
 from webhook.console.auth import admin_required
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -74,4 +74,4 @@ def audit():
     log = AuditLog(context.store())
     actor, action = request.args.get("actor") or None, request.args.get("action") or None
     return render_template("console/audit.html", entries=log.list(500, actor=actor, action=action),
-                           actions=log.actions(), actor=actor or "", action=action or "")
+                           actions=log.actions(), actor=actor or "", action=action or "", words=audit_view)
