@@ -323,3 +323,17 @@ def test_retiring_twice_is_harmless(advisor, console_dir):
     post(advisor, f"/console/records/{RECORD}/retire")
     response = post(advisor, f"/console/records/{RECORD}/retire")
     assert response.status_code == 302 and len(audits(console_dir, "record_retire")) == 1
+
+
+def test_facts_are_labelled_fields_and_chinese_names_are_keys(advisor, console_dir):
+    html = advisor.get("/console/records/jy-s-nursing-bed-renovation/edit").get_data(as_text=True)
+    assert re.search(r'<label for="f-attr_office"[^>]*>办理部门', html) and "office:" not in html
+    response = post(advisor, "/console/records/new", NEW | {
+        "source_title": "青秀区助浴服务目录", "attr_how_to_apply": "拨打社区电话预约", "attr_who": "失能老人",
+        "attrs": "合作单位: 福瑞养老评估中心\n每月探访率: 90%"})
+    assert response.status_code == 302
+    record = stored(console_dir, response.location.rsplit("/", 1)[-1])[0].record
+    assert record.attrs == {"how_to_apply": "拨打社区电话预约", "who": "失能老人", "partner": "福瑞养老评估中心",
+                            "monthly_visit_rate": "90%"}
+    page = advisor.get(response.location).get_data(as_text=True)
+    assert "<dt>办理方式</dt>" in page and "<dt>合作单位</dt>" in page and "partner" not in page
