@@ -172,7 +172,8 @@ def _deliver(runtime: Runtime, job: Job, parts: list[str]) -> None:
         return
     sent = _safe_send(job.send, parts)
     ok = sent == len(parts)
-    runtime.ledger.delivered(job.key, ok, f"{sent}/{len(parts)} parts sent")
+    refused = getattr(sent, "error", "")  # the API's errcode and message (wxapi.SentParts), for the console
+    runtime.ledger.delivered(job.key, ok, f"{sent}/{len(parts)} parts sent" + (f"; {refused}" if refused else ""))
     logs.event(logging.INFO if ok else logging.WARNING, event="delivery", channel=job.message.channel,
                user=logs.user_hash(job.message.user_id), outcome="sent" if ok else "failed",
                parts=len(parts), sent=sent)

@@ -207,17 +207,25 @@ class Ledger:
     def get(self, key: str) -> Delivery | None:
         return self._read(self.db.connection(), key)
 
-    def undelivered(self, limit: int = 100) -> list[Delivery]:
-        """For the console, newest first: replies the send API did not deliver (failed), replies
-        handed over whose delivery never reported back (async with parts, the sender died), and
-        messages nobody answered (pending or async without a reply, claim older than
-        STALE_SECONDS: the claimer died and no retry came to take over)."""
+    def undelivered(self, limit: int = 100, channel: str = "", user_id: str = "") -> list[Delivery]:
+        """For the console, newest first (one person's when `channel` and `user_id` are given):
+        replies the send API did not deliver (failed), replies handed over whose delivery never
+        reported back (async with parts, the sender died), and messages nobody answered
+        (pending or async without a reply, claim older than STALE_SECONDS: the claimer died and
+        no retry came to take over)."""
         old = self.clock() - STALE_SECONDS
         rows = self.db.connection().execute(
-            f"SELECT {COLUMNS} FROM deliveries WHERE status = 'failed'"
+            f"SELECT {COLUMNS} FROM deliveries WHERE (status = 'failed'"
             " OR (status = 'async' AND parts IS NOT NULL AND updated_at <= ?)"
-            f" OR ({UNANSWERED} AND claimed_at <= ?) ORDER BY created_at DESC LIMIT ?", (old, old, limit))
+            f" OR ({UNANSWERED} AND claimed_at <= ?)) AND (? = '' OR (channel = ? AND user_id = ?))"
+            " ORDER BY created_at DESC LIMIT ?", (old, old, channel, channel, user_id, limit))
         return [_delivery(row) for row in rows]
+
+    def orphan(self, key: str) -> Orphan | None:
+        """One row with the question it keeps (the console's resend)."""
+        row = self.db.connection().execute(f"SELECT {COLUMNS}, request FROM deliveries WHERE key = ?",
+                                           (key,)).fetchone()
+        return Orphan(_delivery(row[:10]), json.loads(row[10] or "{}")) if row else None
 
     def recoverable(self, limit: int = 20) -> list[Orphan]:
         """Promised answers nobody is delivering, oldest first: unanswered rows whose claimer is
@@ -234,13 +242,14 @@ class Ledger:
     def recover(self, orphan: Orphan) -> int | None:
         """Take an orphan over for this process as handed over (nobody waits for a passive
         reply any more): its new claim number, or None when another process got there first
-        or its claimer reported back meanwhile. A kept reply stays, to be sent as it is."""
+        or its claimer reported back meanwhile. A kept reply stays, to be sent as it is; a
+        failed one is taken over only by the console's resend (the sweep never lists it)."""
         old = orphan.delivery
         now = self.clock()
         rows = self.db.connection().execute(
             "UPDATE deliveries SET status = 'async', owner = ?, attempt = attempt + 1, claimed_at = ?,"
             " updated_at = ?, outcome = ? WHERE key = ? AND attempt = ? AND updated_at = ?"
-            " AND status IN ('pending', 'async') RETURNING attempt",
+            " AND status IN ('pending', 'async', 'failed') RETURNING attempt",
             (os.getpid(), now, now, f"recovered from claim {old.attempt}", old.key, old.attempt,
              old.updated_at)).fetchall()
         return rows[0][0] if rows else None

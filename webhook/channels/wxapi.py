@@ -52,6 +52,15 @@ class SendError(Exception):
         return self.errmsg if self.errcode is None else f"errcode {self.errcode}: {self.errmsg}"
 
 
+class SentParts(int):
+    """How many parts went out, and the API's refusal of the next one ("errcode 45015: …")."""
+
+    def __new__(cls, count: int, error: str = ""):
+        sent = super().__new__(cls, count)
+        sent.error = error
+        return sent
+
+
 def mask(url: str) -> str:
     """The URL with secrets and access tokens replaced by *** — the only form fit for logs."""
     return SECRET_PARAMS.sub(r"\1***", url)
@@ -193,16 +202,17 @@ class _MessageApi:
         return self._send(self._text_body(user, text))
 
     def send_parts(self, user: str, parts: Iterable[str]) -> int:
-        """Send the parts in order, stopping at the first failure; returns how many went out."""
+        """Send the parts in order, stopping at the first failure; returns how many went out
+        (a `SentParts`, which also says why the next part was refused, for the ledger)."""
         sent = 0
         for part in parts:
             try:
                 self.send_text(user, part)
             except SendError as exc:
                 log.warning("%s: part %d not sent: %s", self.channel, sent + 1, exc)
-                break
+                return SentParts(sent, str(exc))
             sent += 1
-        return sent
+        return SentParts(sent)
 
     def access_token(self) -> str:
         """The shared token, fetched only when the cache has none fresh enough."""

@@ -17,7 +17,7 @@ from advisor.session import SessionStore
 from knowledge.cases import CHINA_TZ, KIND_LABELS, STATUS_LABELS, Case, CaseBook
 from knowledge.conversations import Message, MessageLog
 from knowledge.privacy import mask
-from webhook.console import context
+from webhook.console import context, undelivered
 from webhook.console.outbox import HUMAN_INTENT, send_to_user
 from webhook.console.urgent import unseen
 
@@ -82,7 +82,9 @@ def _transcript(user_id: str, reveal: bool):
         abort(404, description="没有这个用户的对话记录。")
     shown = [m for m in messages if m.text or m.direction == "in"]  # the bot's silence while taken over
     cases = CaseBook(context.store()).list(user_id=user_id)
+    unsent = undelivered.listed(user_id)
     html = render_template("console/conversation.html", user_id=user_id, messages=shown,
+                           undelivered=unsent, unsent=undelivered.marks(shown, unsent), back="",
                            channel=messages[-1].channel, paused_by=SessionStore(context.store()).paused_by(user_id),
                            cases=cases, sources=_source_titles(shown), reveal=reveal, human=HUMAN_INTENT,
                            max_reply=MAX_REPLY_CHARS, notice=RESUME_NOTICE, **_helpers())
@@ -108,6 +110,22 @@ def _channel_of(user_id: str) -> str:
 
 def _back(user_id: str, anchor: str = "end"):
     return redirect(url_for("console.conversations.transcript", user_id=user_id, _anchor=anchor))
+
+
+@bp.post("/<path:user_id>/resend")
+def resend(user_id: str):
+    """Send one of this person's undelivered answers again (answer it first if nobody did); audited.
+    No transcript needed: a message whose worker died before answering has none yet."""
+    key = request.form.get("key", "")
+    if key not in {row.key for row in undelivered.listed(user_id)}:
+        flash("没有这条未送达的消息（可能已经送达）。", "warning")
+    else:
+        ok, note = undelivered.resend(key)
+        context.audit("resend", user_id, key=key, ok=ok, note=note)
+        flash(note, "success" if ok else "error")
+    if request.form.get("back") == "dashboard":
+        return redirect(url_for("console.dashboard.index"))
+    return redirect(url_for("console.conversations.transcript", user_id=user_id))
 
 
 @bp.post("/<path:user_id>/takeover")

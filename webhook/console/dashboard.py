@@ -17,13 +17,14 @@ from knowledge.cases import CHINA_TZ, OPEN_STATUSES, STATUS_LABELS, CaseBook
 from knowledge.privacy import mask
 from knowledge.regions import from_code
 from knowledge.store import Store
-from webhook.console import charts, context, figures
+from webhook.console import charts, context, figures, undelivered
 from webhook.console.urgent import unseen
 
 bp = Blueprint("dashboard", __name__)
 DAYS = 14
 TOP = 8
 OVERDUE_SHOWN = 5
+UNDELIVERED_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def index():
         "console/dashboard.html", days=DAYS, today=Totals.of(days[-1:]), period=Totals.of(days), urgent=unseen(),
         mask=mask, figures=figures.FIGURES, unhelpful=figures.unhelpful(store, since),
         cases=case_summary(store, today), case_link=case_link, gaps=_gaps(places),
+        undelivered=undelivered.listed(limit=UNDELIVERED_SHOWN), back="dashboard",
         daily_chart=daily_chart(days), questions_line=charts.sparkline([d.questions for d in days], "每天问题数"),
         rate_line=charts.sparkline([Totals.of([d]).rate or 0 for d in days], "每天回答率（%）"),
         topics_chart=charts.horizontal_bars(_titled(store, figures.cited(asked)), "引用最多的记录", unit="次"),
