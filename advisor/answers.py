@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from advisor import compose, intents
+from advisor import compose, facts, intents
 from advisor.answer_cache import DEFAULT_SIZE, AnswerCache
 from advisor.reply import Reply
 from advisor.session import Session
@@ -75,6 +75,8 @@ class Answers:
         return self._compose(text, results, session)
 
     def _compose(self, text: str, results: list[Result], session: Session) -> Reply:
+        results = [Result(r.query, facts.answering_first(r.hits, facts.asked_fact(r.query.normalized)))
+                   for r in results]
         single = len(results) == 1
         parts, records = [], []
         for result in results:
@@ -100,7 +102,8 @@ class Answers:
             text = compose.join_parts([lead + "\n" + body, "回复编号（如“2”）看详情。" if single else ""])
             return compose.join_parts([text, compose.citation(used)]), used
         top = result.hits[0].record
-        text = compose.answer(top, _label(top))
+        lead = facts.leading_sentence(top.text, facts.asked_fact(result.query.normalized), result.hits[0].matched)
+        text = compose.answer(top, _label(top), lead=lead)
         if intents.asks_how_to_apply(result.query.normalized):
             text = compose.join_parts([text, compose.how_to_apply(top)])
         return compose.join_parts([text, compose.citation([top])]), [top]

@@ -45,10 +45,12 @@ def key_facts(record: Record) -> str:
     return "；".join(facts)
 
 
-def answer(record: Record, region_label: str = "", today: str | None = None) -> str:
-    """A single record's answer: place, the record's own words, key facts, validity."""
+def answer(record: Record, region_label: str = "", today: str | None = None, lead: str = "") -> str:
+    """A single record's answer: place, the record's own words, key facts, validity. `lead` is
+    the sentence holding the asked fact (advisor/facts.py), put first when the record is long."""
     head = f"【{region_label}】" if region_label else ""
-    lines = [head + record.text, key_facts(record), validity_note(record, today)]
+    body = f"{lead}\n原文：{record.text}" if lead else record.text
+    lines = [head + body, key_facts(record), validity_note(record, today)]
     return "\n".join(line for line in lines if line)
 
 

@@ -1,0 +1,76 @@
+"""The fact a question asks for, and which record — and which of its sentences — holds it.
+
+"北京失能护理补贴一个月多少钱" asks for an amount; several clauses of the 办法 match its words
+equally well, and only one names 元. So among the records that fit the question about as well
+as the best (within CLOSE of its confidence), the reply takes one that holds a fact of the
+asked kind, and when that record is long it leads with the sentence that holds it. The kinds
+are shapes of Chinese text (an amount ends in 元, a time limit counts 工作日), not topics.
+"""
+from __future__ import annotations
+
+import re
+
+from index.search import Hit
+
+CLOSE = 0.1  # confidences this close count as fitting the question equally well
+LEAD_FROM = 120  # characters: a record shorter than this is read whole, no sentence is pulled forward
+
+_CN = "[一二三四五六七八九十百千万两零〇]"
+ASKED = {
+    "amount": r"多少钱|几块钱|多少元|多少块|[补给发领罚拿赔报]多少|多少补贴|补贴多少|津贴多少|标准是多少|能领多少|罚款",
+    "age": r"多大|多少岁|几岁|岁数|年龄|年纪|多少周岁|够岁数",
+    "duration": r"多久|多长时间|几天|多少天|几个工作日|多少个工作日|时限|期限|多少日|几个月|多少个月|提前多",
+    "date": r"哪天|哪一天|什么时候|啥时候|何时|几号|哪年|几月份|从什么时候|开始实行|开始施行|开始执行|生效",
+    "phone": r"电话|号码|联系方式|热线|打哪个|怎么联系",
+    "address": r"地址|在哪儿|在哪里|在哪|位置|怎么走",
+    "office": r"哪个部门|什么部门|哪个单位|谁管|谁负责|谁来管|找谁|找哪|向谁|去哪[儿里]?办|在哪[儿里]?办|哪里办|哪儿办|去哪[儿里]?申请|去哪[儿里]?登记|去哪[儿里]?举报|去哪[儿里]?投诉",
+    "materials": r"材料|证件|带什么|带啥|要带|拿什么|需要什么|证明|手续",
+    "count": r"多少张|几张|多少个|几个|多少人|几个人|多少家|几家|比例|百分之|多少平|面积|占多少|达到多少",
+}
+HOLDS = {
+    "amount": rf"\d[\d.,]*\s*(?:万|千)?元|{_CN}+元|罚款",
+    "age": rf"\d+\s*周?岁|{_CN}+周?岁",
+    "duration": rf"\d+\s*个?(?:工作日|日|天|个月|月|年)|{_CN}+个?(?:工作日|日|天|个月)",
+    "date": r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|起施行|起执行|起实施",
+    "phone": r"\d{3,4}-\d{7,8}|1[3-9]\d{9}|\d{7,8}|12345|12349",
+    "address": r"[路街道巷村]\s*\d+\s*号|\d+\s*号|位于|地址",
+    "office": r"民政|部门|[局厅委]|人民政府|办事处|街道|乡镇|居委会|村委会|窗口|中心|机构",
+    "materials": r"身份证|户口簿|户口本|证明|材料|照片|复印件|申请表|证件",
+    "count": rf"\d+(?:\.\d+)?\s*(?:张|个|人|名|家|%|％|平方米|处)|百分之|{_CN}+(?:张|个|人|名|家|平方米)",
+}
+_ASKED = {kind: re.compile(pattern) for kind, pattern in ASKED.items()}
+_HOLDS = {kind: re.compile(pattern) for kind, pattern in HOLDS.items()}
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+
+
+def asked_fact(question: str) -> str | None:
+    """The kind of fact the question asks for (first match in ASKED's order), or None."""
+    return next((kind for kind, pattern in _ASKED.items() if pattern.search(question)), None)
+
+
+def holds(text: str, kind: str) -> bool:
+    return bool(_HOLDS[kind].search(text))
+
+
+def answering_first(hits: list[Hit], asked: str | None) -> list[Hit]:
+    """The hits with the one to answer from first: of those within CLOSE of the best
+    confidence (in score order), the first holding the asked kind of fact, else the first."""
+    if len(hits) < 2:
+        return hits
+    best = max(hit.confidence for hit in hits)
+    pool = [hit for hit in hits if hit.confidence >= best - CLOSE]
+    chosen = next((hit for hit in pool if asked and holds(hit.record.text, asked)), pool[0])
+    return [chosen] + [hit for hit in hits if hit is not chosen]
+
+
+def leading_sentence(text: str, asked: str | None, matched: tuple[str, ...]) -> str:
+    """The sentence of a long record that holds the asked fact (the one naming most of the
+    matched words), or '' when the record is short or its opening already holds it."""
+    if not asked or len(text) < LEAD_FROM:
+        return ""
+    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    holding = [s for s in sentences if holds(s, asked)]
+    if not holding or holding[0] == sentences[0] and len(sentences[0]) >= len(text) // 2:
+        return ""
+    best = max(holding, key=lambda s: sum(term in s for term in matched))
+    return "" if best == sentences[0] else best

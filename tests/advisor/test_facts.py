@@ -1,0 +1,44 @@
+"""The asked fact: which record of those fitting equally well answers, and which sentence leads."""
+from __future__ import annotations
+
+import pytest
+
+from advisor.facts import answering_first, asked_fact, leading_sentence
+from index.search import Hit
+from knowledge.records import Record
+
+
+def hit(ident: str, text: str, confidence: float) -> Hit:
+    record = Record.from_dict({"id": ident, "kind": "policy", "title": ident, "text": text})
+    return Hit(record, 10.0, confidence, ("补贴",), "")
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("失能护理补贴一个月多少钱", "amount"), ("骗补贴罚多少", "amount"), ("多大岁数算老年人", "age"),
+    ("申请交上去多久能批", "duration"), ("这个条例哪天开始施行", "date"), ("打哪个电话问", "phone"),
+    ("养老院地址在哪", "address"), ("去哪办", "office"), ("要带啥材料", "materials"),
+    ("护理型床位要占多少比例", "count"), ("这个政策好不好", None),
+])
+def test_the_kind_of_fact_a_question_asks(question, kind):
+    assert asked_fact(question) == kind
+
+
+def test_of_equally_fitting_records_the_one_holding_the_asked_fact_answers():
+    hits = [hit("rule", "申请护理补贴需先评估。", 0.87), hit("amount", "重度失能的每人每月600元。", 0.85)]
+    assert [h.record.id for h in answering_first(hits, "amount")] == ["amount", "rule"]
+
+
+def test_a_clearly_better_fit_is_not_passed_over_for_a_number():
+    hits = [hit("rule", "申请护理补贴需先评估。", 0.9), hit("amount", "每人每月600元。", 0.6)]
+    assert answering_first(hits, "amount")[0].record.id == "rule"
+
+
+def test_the_higher_confidence_answers_even_when_it_scored_lower():
+    hits = [hit("first", "其他规定。", 0.55), hit("second", "其他规定。", 0.9)]
+    assert answering_first(hits, None)[0].record.id == "second"
+
+
+def test_a_long_record_leads_with_the_sentence_holding_the_fact():
+    text = "本市对老年人实行补贴制度，具体由各区组织实施，街道负责受理申请并初审。" * 3 + "失能老年人护理补贴每人每月600元。"
+    assert leading_sentence(text, "amount", ("补贴",)) == "失能老年人护理补贴每人每月600元。"
+    assert leading_sentence("每人每月600元。", "amount", ("补贴",)) == ""
