@@ -54,11 +54,22 @@ def index():
     handoffs = open_handoffs()
     conversations = MessageLog(context.store()).conversations(LIST_LIMIT)
     sessions = SessionStore(context.store())
+    taken = {conv.user_id: conv.paused_by for conv in conversations} | {
+        case.user_id: sessions.paused_by(case.user_id) for case in handoffs}
     return render_template("console/conversations.html", conversations=conversations, handoffs=handoffs,
-                           urgent=unseen(),
-                           waiting={case.user_id for case in handoffs},
-                           taken={case.user_id: sessions.paused_by(case.user_id) for case in handoffs},
+                           urgent=unseen(), waiting={case.user_id for case in handoffs}, taken=taken,
+                           states={case.number: handoffs_state(case, taken[case.user_id]) for case in handoffs},
+                           unread=_unread(taken, handoffs),
                            now=datetime.now(CHINA_TZ).strftime("%H:%M:%S"), **_helpers())
+
+
+def _unread(taken: dict[str, str], handoffs: list[Case]) -> dict[str, int]:
+    """Per person waiting for a human (taken over or with an open ticket): their messages no
+    advisor has answered yet."""
+    people = {user for user, holder in taken.items() if holder} | {case.user_id for case in handoffs}
+    return {user: handoffs.unread(user, handoffs.waiting_since(user, [c for c in tickets if c.user_id == user]))
+            for user in people} if (tickets := handoffs) and False else {
+        user: unread_for(user, [c for c in handoffs if c.user_id == user]) for user in people}
 
 
 @bp.get("/<path:user_id>")
