@@ -18,7 +18,9 @@ from knowledge.cases import CHINA_TZ, KIND_LABELS, STATUS_LABELS, Case, CaseBook
 from knowledge.conversations import Message, MessageLog
 from knowledge.privacy import mask
 from webhook.console import context, undelivered
-from webhook.console.outbox import HUMAN_INTENT, send_to_user
+from webhook.console.handoffs import handed_back, taken_over, unread_for
+from webhook.console.handoffs import state as handoffs_state
+from webhook.console.outbox import HUMAN_INTENT, can_push, send_to_user
 from webhook.console.urgent import unseen
 
 bp = Blueprint("conversations", __name__, url_prefix="/conversations")
@@ -33,7 +35,8 @@ INTENT_LABELS = {
     "consult": "咨询", "refer": "转介", "apply": "办理", "handoff": "转人工", "emergency": "紧急",
     "fraud": "防诈骗", "abuse": "求助", "self_harm": "危机", "smalltalk": "闲聊", "greeting": "问候",
     "thanks": "致谢", "capabilities": "功能", "feedback": "反馈", "out_of_scope": "超出范围",
-    "not_found": "未找到", "clarify": "追问", "progress": "进度", "human": "顾问", "rate_limited": "限流"}
+    "not_found": "未找到", "clarify": "追问", "progress": "进度", "human": "顾问", "rate_limited": "限流",
+    "waiting": "已告知顾问在处理"}
 
 
 
@@ -67,9 +70,7 @@ def _unread(taken: dict[str, str], handoffs: list[Case]) -> dict[str, int]:
     """Per person waiting for a human (taken over or with an open ticket): their messages no
     advisor has answered yet."""
     people = {user for user, holder in taken.items() if holder} | {case.user_id for case in handoffs}
-    return {user: handoffs.unread(user, handoffs.waiting_since(user, [c for c in tickets if c.user_id == user]))
-            for user in people} if (tickets := handoffs) and False else {
-        user: unread_for(user, [c for c in handoffs if c.user_id == user]) for user in people}
+    return {user: unread_for(user, [case for case in handoffs if case.user_id == user]) for user in people}
 
 
 @bp.get("/<path:user_id>")
@@ -98,7 +99,8 @@ def _transcript(user_id: str, reveal: bool):
                            undelivered=unsent, unsent=undelivered.marks(shown, unsent), back="",
                            channel=messages[-1].channel, paused_by=SessionStore(context.store()).paused_by(user_id),
                            cases=cases, sources=_source_titles(shown), reveal=reveal, human=HUMAN_INTENT,
-                           max_reply=MAX_REPLY_CHARS, notice=RESUME_NOTICE, **_helpers())
+                           max_reply=MAX_REPLY_CHARS, notice=RESUME_NOTICE, pushable=can_push(messages[-1].channel),
+                           handoff_state=handoffs_state, **_helpers())
     return make_response(html)
 
 
@@ -147,8 +149,11 @@ def takeover(user_id: str):
     if holder != me:
         flash(f"这个对话已由 {holder} 接管。请先“交还机器人”，再由您接管。", "warning")
         return _back(user_id)
+    taken_over(user_id, me)
     context.audit("takeover", user_id, channel=channel)
-    flash("已接管对话：机器人暂停回复这位用户，您在下面输入的回复会发给对方。", "success")
+    reach = ("您在下面输入的回复会通过对方的渠道直接发给对方" if can_push(channel) else
+             "这个渠道不能主动推送：您的回复只记入对话记录，请电话联系对方")
+    flash(f"已接管对话：机器人暂停回复这位用户（对方再发消息会被告知顾问正在处理），{reach}。", "success")
     return _back(user_id, "reply")
 
 
@@ -175,12 +180,20 @@ def reply(user_id: str):
 @bp.post("/<path:user_id>/resume")
 def resume(user_id: str):
     channel = _channel_of(user_id)
-    if not SessionStore(context.store()).resume(user_id):
+    sessions = SessionStore(context.store())
+    holder = sessions.paused_by(user_id)
+    if holder and holder != context.user().name and request.form.get("confirmed") != "1":
+        return render_template("console/conversation_resume.html", user_id=user_id, holder=holder,
+                               notify=request.form.get("notify", ""))
+    if not sessions.resume(user_id):
         flash("这个对话没有被接管，机器人一直在回复。", "warning")
         return _back(user_id)
     notified = request.form.get("notify") == "1"
-    context.audit("resume", user_id, channel=channel, notified=notified)
+    resolved = handed_back(user_id)
+    context.audit("resume", user_id, channel=channel, notified=notified, holder=holder, resolved=resolved)
     message = "已交还机器人，智能助手继续回复这位用户。"
+    if resolved:
+        message += f"工单 {'、'.join(resolved)} 已标为已解决。"
     if notified:
         message += f"告知用户：{send_to_user(user_id, channel, RESUME_NOTICE).note}"
     flash(message, "success")
