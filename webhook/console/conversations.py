@@ -18,7 +18,7 @@ from knowledge.cases import CHINA_TZ, KIND_LABELS, STATUS_LABELS, Case, CaseBook
 from knowledge.conversations import Message, MessageLog
 from knowledge.privacy import mask
 from webhook.console import context, undelivered
-from webhook.console.handoffs import handed_back, taken_over, unread_for
+from webhook.console.handoffs import handed_back, taken_over, unread
 from webhook.console.handoffs import state as handoffs_state
 from webhook.console.outbox import HUMAN_INTENT, can_push, send_to_user
 from webhook.console.urgent import unseen
@@ -68,9 +68,9 @@ def index():
 
 def _unread(taken: dict[str, str], handoffs: list[Case]) -> dict[str, int]:
     """Per person waiting for a human (taken over or with an open ticket): their messages no
-    advisor has answered yet."""
+    advisor has answered yet; nobody else has any."""
     people = {user for user, holder in taken.items() if holder} | {case.user_id for case in handoffs}
-    return {user: unread_for(user, [case for case in handoffs if case.user_id == user]) for user in people}
+    return {user: unread(user) for user in people}
 
 
 @bp.get("/<path:user_id>")
