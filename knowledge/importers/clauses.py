@@ -286,12 +286,31 @@ def split_enumeration(paragraph: str) -> tuple[str, list[tuple[str, str]]]:
 def _paragraph_clauses(lines: list[tuple[int, str]], root: list[str]) -> list[Clause]:
     """An unnumbered text (a news page): one clause per paragraph, and one per 一是/二是 item."""
     clauses = []
-    for no, paragraph in reflow(lines):
+    for no, paragraph in _with_lists(reflow(lines)):
         lead, items = split_enumeration(paragraph)
         for path, text in ([(root, lead)] if lead else []) + [(root + [m], body) for m, body in items]:
             body, units = _body([(no, text)])
             clauses.append(Clause(list(path), "", body, units, no))
     return clauses
+
+
+def _with_lists(paragraphs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A paragraph ending in a colon keeps the numbered items that follow it ('标准调整如下：'
+    + '1、100周岁以上…' + '2、…'): one record for the list, not one per item without its subject."""
+    out: list[tuple[int, str]] = []
+    in_list = False
+    for no, text in paragraphs:
+        item = match_heading(text)
+        if out and item and item.kind in ("num", "paren_num", "paren_cn", "cn") and (in_list or _leads_in(out[-1][1])):
+            out[-1], in_list = (out[-1][0], out[-1][1] + "\n" + text), True
+        else:
+            out.append((no, text))
+            in_list = False
+    return out
+
+
+def _leads_in(text: str) -> bool:
+    return fold(text).rstrip().endswith(":")
 
 
 # Parts and numbered clauses -------------------------------------------------------------

@@ -72,9 +72,30 @@ _UNIT = re.compile(r"\s*[(（]([^()（）]{1,12})[)）]\s*$")  # '价格(元/月
 
 
 def canonical_header(header: str) -> str | None:
-    """The field a header names; a unit in brackets does not change it ('床位(张)' is 床位)."""
+    """The field a header names; a unit in brackets does not change it ('床位(张)' is 床位), and
+    a program's key is read by its words (institutionName, contact_phone, shopCountryName)."""
     text = (header or "").strip().lstrip("\ufeff").lower()
-    return _HEADER_INDEX.get(text) or _HEADER_INDEX.get(_UNIT.sub("", text))
+    return _HEADER_INDEX.get(text) or _HEADER_INDEX.get(_UNIT.sub("", text)) or _program_key(header or "")
+
+
+_KEY_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_PLACE_LEVELS = {"county": "district", "district": "district", "country": "district", "area": "district",
+                 "city": "city", "province": "province", "street": "street", "town": "street"}
+_KEY_FIELDS = (({"phone", "tel", "telephone", "mobile"}, "phone"), ({"address", "addr", "location"}, "address"),
+               ({"hours", "time"}, "hours"), ({"type", "category"}, "type"),
+               ({"introduce", "introduction", "intro", "description"}, "text"), ({"beds"}, "beds"))
+
+
+def _program_key(header: str) -> str | None:
+    """institutionName → name, countyName → district, contactPhone → phone, officeHours → hours."""
+    if not header.isascii():
+        return None
+    words = [w.lower() for w in _KEY_WORDS.findall(header)]
+    if not words:
+        return None
+    if words[-1] == "name":
+        return next((_PLACE_LEVELS[w] for w in words[:-1] if w in _PLACE_LEVELS), "name")
+    return next((field for keys, field in _KEY_FIELDS if keys & set(words)), None)
 
 
 def header_unit(header: str) -> str:
@@ -104,7 +125,7 @@ def row_to_record(file: str, line: int, row: dict, kind: str | None, region: Reg
     record_kind = _kind_of(known, kind)
     attrs = _attrs(known) | extra
     return Record.from_dict({
-        "id": known.get("id") or _row_id(file, name, known.get("address", "")),
+        "id": _given_id(known.get("id", "")) or _row_id(file, name, known.get("address", "")),
         "kind": record_kind, "title": name, "text": _describe(name, known, extra),
         "region": _region_text(known, region), "source": _source(file, known),
         "tags": [t for t in re.split(r"[,，、;；\s]+", known.get("tags", "")) if t], "attrs": attrs,
@@ -116,6 +137,8 @@ def _split_columns(row: dict) -> tuple[dict[str, str], dict[str, str]]:
     for header, value in row.items():
         value = (value or "").strip() if isinstance(value, str) else value
         canonical = canonical_header(str(header))
+        if canonical and canonical in known:
+            canonical = None  # a second column for the same field (shopName, then subShopName) is kept as is
         if canonical:
             value = str(value) if value is not None else ""
             unit = header_unit(str(header))
@@ -159,7 +182,8 @@ def _describe(name: str, known: dict, extra: dict) -> str:
     columns we have no name for are read out under their own headers (特色服务：…)."""
     facts = [f"{_LABELS[key]}：{_beds_text(known[key]) if key == 'beds' else known[key]}"
              for key in _TEXT_FIELDS if known.get(key)]
-    facts += [f"{header}：{value}" for header, value in extra.items() if isinstance(value, str) and value]
+    facts += [f"{header}：{value}" for header, value in extra.items()
+              if isinstance(value, str) and value and not header.isascii()]  # longitude, zipCode stay attributes
     body = known.get("text", "").strip()
     return "。".join(part for part in (f"{name}", "；".join(facts), body) if part) + "。"
 
@@ -198,6 +222,13 @@ def _iso_date(text: str) -> str:
     if not match:
         raise RecordError(f"date {text!r}: expected e.g. 2024-12-26 or 2024年12月26日")
     return "{}-{:02d}-{:02d}".format(*map(int, match.groups()))
+
+
+def _given_id(value: str) -> str:
+    """A row's own id when it names a record ('doc-5ab06aa8-1', from `advisor export`); a bare
+    row number ('1', '2') is no id: it would collide with every other file's row 1."""
+    value = str(value or "").strip()
+    return "" if value.isdigit() else value
 
 
 def _row_id(file: str, name: str, address: str) -> str:

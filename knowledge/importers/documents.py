@@ -62,7 +62,9 @@ def parse_document_file(path: Path, data: bytes, kind: str | None, region: Regio
     if not document.title:
         return ParsedRows(problems=[Problem(path.name, 1, "no title found; is this a document?")]), info
     source = Source(document.title, document.issuer, document.doc_no, document.date, path.name)
-    rows = _Converter(_doc_key(document), source, guess.region, kind, path.name).convert(document)
+    converter = _Converter(_doc_key(document), source, guess.region, kind, path.name)
+    converter.subject = _subject(document.title) if document.title_basis == "header" else ""
+    rows = converter.convert(document)
     info.records = len(rows.records)
     return rows, info
 
@@ -102,6 +104,7 @@ class _Converter:
     def __init__(self, key: str, source: Source, region: Region, kind: str | None, file: str):
         self.key, self.source, self.region, self.kind, self.file = key, source, region, kind, file
         self.rows, self.ids = ParsedRows(), set()
+        self.subject = ""  # what the document is about, for titles of paragraphs that have none
 
     def convert(self, document: ParsedDocument) -> ParsedRows:
         if document.preamble.strip():
@@ -118,6 +121,8 @@ class _Converter:
     def _clause(self, clause: Clause) -> None:
         path = tuple(clause.heading_path)
         title = clause.title or _first_words(clause.text) or (path[-1] if path else "")
+        if not path and not clause.title and self.subject:  # a paragraph of an article keeps its subject
+            title = f"{self.subject}｜{title}"
         ident = f"{self.key}-{clause_key(path, clause.text[:40])}"
         text = clause.text.strip() or title
         self._add(clause.line, ident, f"{self.region.short}：{title}" if self.region.short else title, text, path,
@@ -171,6 +176,12 @@ def _row_units(cells: dict[str, str]) -> dict:
     lead = [u for u in re.split(r"[\s、，,]+", cells.get("牵头部门", "")) if u]
     partners = [u for u in re.split(r"[\s、，,]+", cells.get("配合部门", "")) if u]
     return {k: v for k, v in (("lead", lead), ("partners", partners)) if v}
+
+
+def _subject(title: str) -> str:
+    """A document title short enough to lead a record title (《…》 and a trailing 的通知 go)."""
+    title = re.sub(r"^关于|的通知$|[《》]", "", title)
+    return title[:24]
 
 
 def _first_words(text: str) -> str:

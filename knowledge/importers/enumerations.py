@@ -27,14 +27,22 @@ def fold_enumerations(lines: list[tuple[int, str]], headings: list["Heading | No
         if heading is None:
             i += 1
             continue
-        if stack and heading.kind in ITEM_KINDS and heading.kind not in stack and _leads_in(stack[-1], lines[i - 1][1]):
+        opens_list = i and heading.kind in ITEM_KINDS | {"cn"} and _leads_in(stack[-1] if stack else "", lines[i - 1][1])
+        if opens_list and (stack or _only_lists(headings[i:])) and heading.kind not in stack:
             end = _list_end(headings, i, stack)
-            if stack[-1] == "article" or sum(len(text) for _, text in lines[i:end]) <= LIST_MAX:
+            if (stack and stack[-1] == "article") or sum(len(text) for _, text in lines[i:end]) <= LIST_MAX:
                 headings[i:end] = [None] * (end - i)
                 i = end
                 continue
         stack = (stack[:stack.index(heading.kind)] if heading.kind in stack else stack) + [heading.kind]
         i += 1
+
+
+def _only_lists(headings: list["Heading | None"]) -> bool:
+    """No heading outside the list follows (a news text's '如下：1、… 2、…'): with no clause to
+    hold it, the list stays with the paragraph leading into it (clauses._with_lists)."""
+    first = next(h for h in headings if h is not None)
+    return all(h is None or h.kind == first.kind for h in headings)
 
 
 def _leads_in(parent_kind: str, previous: str) -> bool:

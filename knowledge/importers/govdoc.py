@@ -422,7 +422,8 @@ _QUOTED_TITLE = re.compile(r"(?:印发|发布|出台|公布|下发|制定|调整
 def _addressee(text: str) -> bool:
     """'各县（区）人民政府、市政府各部门：' — whom a notice is sent to, not what it is about."""
     folded = fold(text).strip()
-    return folded.endswith(":") and len(folded) <= 60 and "。" not in folded
+    return (folded.endswith(":") and len(folded) <= 60 and "。" not in folded
+            and bool(re.match(r"各|.*(?:人民政府|政府|部门|单位|委员会|管委会|局|厅|办)[,，、)）]?.{0,12}:$", folded)))
 
 
 def _title_and_basis(found: str, stream: Lines, source_name: str) -> tuple[str, str]:

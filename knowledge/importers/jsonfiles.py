@@ -37,6 +37,8 @@ def _unwrap(data) -> tuple[dict, list | None]:
         return {}, data
     if isinstance(data, dict) and isinstance(data.get("records"), list):
         return {k: data[k] for k in ("source", "region", "kind") if k in data}, data["records"]
+    if isinstance(data, dict) and any(canonical_header(str(key)) == "name" for key in data):
+        return {}, [data]  # one row on its own: a single institution or service saved as an object
     return {}, None
 
 
