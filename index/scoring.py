@@ -123,15 +123,16 @@ class PostingArrays:
             cached[key] = RAW_EMPTY if absent else _read_term(leaf, name, text)
         return cached[key]
 
-    def warm(self, budget: int, hot: list | None = None) -> int:
-        """Read the most frequent terms' postings now, up to `budget` postings in all; returns
-        how many terms. The first question with 养老 or 服务 then finds them ready. `hot` is
-        the index's list of [term, postings], commonest first (kept in its meta at build);
-        without it the segments' term tables are scanned (~0.2 s at 10k records)."""
+    def warm(self, budget: int, hot: list | None = None, least: int = 1) -> int:
+        """Read the most frequent terms' postings now, up to `budget` postings in all, none of a
+        term with fewer than `least`; returns how many terms. The first question with 养老 or
+        服务 then finds them ready. `hot` is the index's list of [term, postings], commonest
+        first (kept in its meta at build); without it the segments' term tables are scanned
+        (~0.2 s at 10k records)."""
         self._read_ids()
         spent = warmed = 0
         for text, count in hot if hot is not None else hot_terms(self.leaves, self.fields, budget):
-            if spent + count > budget:
+            if spent + count > budget or count < least:
                 break
             self.term(text)
             spent, warmed = spent + count, warmed + 1
