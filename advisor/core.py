@@ -27,6 +27,7 @@ from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 PROGRESS = re.compile(r"查进度|进度|办得怎么样|处理到哪")
+WAITING_FOR_ADVISOR = "社区养老顾问正在看您的消息，会尽快在这里回复您，请稍候。情况紧急请直接拨打120或110。"
 MAX_CHARS = 2000  # longer messages are cut: nobody types more, and analysis cost grows with length
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not UTF-8)
 # Pure functions of the message text that every turn asks; elders send the same messages again
@@ -85,7 +86,8 @@ class Advisor:
 
     def _respond(self, text: str, session: Session, message: Message) -> Reply:
         if session.paused_by:
-            return Reply("", "human", handoff=True)  # a console advisor is answering this person
+            return self._taken_over(text, session)
+        session.told_waiting = ""
         if not text:
             return answers.smalltalk("greeting")
         detected = detect_intent(text)
@@ -130,6 +132,18 @@ class Advisor:
         if reply.intent == "not_found":
             session.pending = {"type": "offer_handoff", "question": text}
         return reply
+
+    def _taken_over(self, text: str, session: Session) -> Reply:
+        """A console advisor is answering this person: a safety message still gets its safety reply;
+        otherwise the first message of the takeover hears that a person is on it, the rest get
+        silence (the advisor answers them)."""
+        detected = detect_intent(text)
+        if detected and detected.intent in SAFETY:
+            return SAFETY[detected.intent](detected, self)
+        if session.told_waiting == session.paused_by:
+            return Reply("", "human", handoff=True)
+        session.told_waiting = session.paused_by
+        return Reply(WAITING_FOR_ADVISOR, "waiting", handoff=True)
 
     def _handoff(self, text: str, session: Session, channel: str) -> Reply:
         session.pending = {}

@@ -31,6 +31,7 @@ class Session:
     pages: list[str] = field(default_factory=list)  # the rest of a long answer ("更多")
     pending: dict = field(default_factory=dict)  # what we asked back: region | referral step | choice
     traditional: bool = False
+    told_waiting: str = ""  # the advisor whose takeover the person was told about (once per takeover)
     paused_by: str = ""  # a console advisor who took the conversation over
 
     def forget_answer(self) -> None:
@@ -106,6 +107,11 @@ class SessionStore:
     def paused_by(self, user_id: str) -> str:
         """Who took this conversation over, '' while the bot answers."""
         row = self.db.execute("SELECT paused_by FROM sessions WHERE user_id = ?", [user_id]).fetchone()
+        return (row[0] or "") if row else ""
+
+    def paused_at(self, user_id: str) -> str:
+        """When the current takeover began (ISO UTC), '' while the bot answers."""
+        row = self.db.execute("SELECT paused_at FROM sessions WHERE user_id = ?", [user_id]).fetchone()
         return (row[0] or "") if row else ""
 
     def end(self, user_id: str) -> None:

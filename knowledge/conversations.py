@@ -20,9 +20,10 @@ FEEDBACK = ("", "helpful", "unhelpful")
 # the referral and handoff dialogues (a case follows them up), safety replies — so they are not
 # gaps in the knowledge and the unanswered list leaves them out. not_found and out_of_scope stay in.
 # 'human' is the bot's silence while a console advisor has taken the conversation over: the
-# advisor answers those questions, so they are no gap either.
+# advisor answers those questions, so they are no gap either, nor is 'waiting' (the bot telling
+# the person an advisor has their message).
 NOT_QUESTIONS = ("smalltalk", "greeting", "thanks", "capabilities", "feedback", "refer", "handoff",
-                 "emergency", "fraud", "abuse", "self_harm", "human")
+                 "emergency", "fraud", "abuse", "self_harm", "human", "waiting")
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,16 @@ class MessageLog:
             "ORDER BY c.last_id DESC LIMIT ?", [limit]).fetchall()
         return [Conversation(user, channel or "", text, at, count, paused or "")
                 for user, channel, text, at, count, paused in rows]
+
+    def waiting_for_a_person(self, user_id: str) -> int:
+        """What this person wrote for a human that no advisor has answered yet: their messages
+        after the last advisor reply (intent 'human' with text) that the bot did not answer
+        itself — the 转人工 request, and whatever came while an advisor had the conversation."""
+        return self.db.execute(
+            f"SELECT count(*) FROM messages q LEFT JOIN messages a ON a.id = {_NEXT_OUT} "
+            "WHERE q.user_id = ? AND q.direction = 'in' AND (a.id IS NULL OR a.intent IN ('handoff', 'waiting', 'human')) "
+            "AND q.id > coalesce((SELECT max(id) FROM messages WHERE user_id = ? AND direction = 'out' "
+            "AND intent = 'human' AND text != ''), 0)", [user_id, user_id]).fetchone()[0]
 
     def unanswered(self, since: datetime | date | str | None = None,
                    include_handled: bool = False) -> list[Message]:

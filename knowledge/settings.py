@@ -44,6 +44,13 @@ def _region_name(raw: str) -> str:
     return resolve(raw).name if raw.strip() else ""
 
 
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite database, the search index and logs.", Path),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
@@ -52,6 +59,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_LOG_HASH_KEY", "", "Key of the hashes that stand for user ids in the logs (HMAC-SHA256; generated per data dir when unset; set the same value on every server whose logs are read together).", secret=True),
     Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
     Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),
+    Setting("ADVISOR_IMPORT_TIMEOUT", 600.0, "Seconds a console import may take; it runs in a process of its own, which is stopped past this (the job fails, nothing is imported).", _positive_float),
+    Setting("ADVISOR_IMPORT_MEMORY_MB", 1536, "Memory (MB of address space) a console import's process may take on top of its start; past this the file fails to read, nothing of it is imported.", _positive_int),
     Setting("ADVISOR_SESSION_TTL", 1800, "Seconds a conversation's remembered region and last answer stay valid.", _positive_int),
     Setting("ADVISOR_HOME_REGION", "", "The place this deployment serves (e.g. 浦北县): questions that name no place are about it, unless the person said where they live.", _region_name),
     Setting("ADVISOR_ANSWER_CACHE", 1000, "Search results each worker keeps for repeated questions (LRU; any knowledge edit empties it); 0 turns it off.", int),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from advisor.core import Advisor
+from advisor.core import WAITING_FOR_ADVISOR, Advisor
 from advisor.reply import Message
 from advisor.session import Session, SessionStore
 from knowledge.store import Store
@@ -67,12 +67,20 @@ def test_location_message_sets_region(advisor):
     assert advisor.sessions.load("cli:loc").region == "450100"
 
 
-def test_paused_conversation_gets_no_bot_reply(advisor):
+def test_paused_conversation_hears_once_that_an_advisor_is_on_it(advisor):
     advisor.handle(Message(user_id="paused", text="你好"))
     with advisor.store.transaction():
         advisor.store.db.execute("UPDATE sessions SET paused_by = 'advisor1' WHERE user_id = 'cli:paused'")
-    reply = advisor.handle(Message(user_id="paused", text="南宁长者饭堂有补贴吗"))
+    told = advisor.handle(Message(user_id="paused", text="南宁长者饭堂有补贴吗"))
+    assert (told.reply, told.intent, told.handoff, told.records) == (WAITING_FOR_ADVISOR, "waiting", True, ())
+    reply = advisor.handle(Message(user_id="paused", text="还有助浴的"))
     assert reply.reply == "" and reply.handoff and not reply.records
+    with advisor.store.transaction():  # a later takeover is told again
+        advisor.store.db.execute("UPDATE sessions SET paused_by = '' WHERE user_id = 'cli:paused'")
+    advisor.handle(Message(user_id="paused", text="你好"))
+    with advisor.store.transaction():
+        advisor.store.db.execute("UPDATE sessions SET paused_by = 'advisor2' WHERE user_id = 'cli:paused'")
+    assert advisor.handle(Message(user_id="paused", text="在吗")).intent == "waiting"
 
 
 def test_every_turn_is_logged(advisor):

@@ -58,7 +58,7 @@ def test_take_over_reply_and_hand_back_in_the_browser(page, busy_day, fake_wecha
 
     tickets.locator("button", has_text="接管对话").first.click()
     page.wait_for_url(re.compile(rf"/console/conversations/wechat(:|%3A){ELDER}#reply$"))  # its conversation id
-    assert f"{ADVISOR[0]} 接管中" in page.inner_text("h1")
+    assert f"{ADVISOR[0]} 处理中" in page.inner_text("h1")
     assert busy_day.plain(text_xml(ELDER, "好的，我等您")).get_data(as_text=True) == "success"
     page.reload()
     assert "好的，我等您" in page.inner_text("#thread")

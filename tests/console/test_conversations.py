@@ -8,12 +8,15 @@ test client is a loopback client, so no token is needed) and through the WeChat 
 from __future__ import annotations
 
 import itertools
+import re
 from urllib.parse import quote
 
 import pytest
 
 from advisor.reply import conversation_id
+from advisor.core import WAITING_FOR_ADVISOR
 from knowledge.audit import AuditLog
+from knowledge.cases import CaseBook
 from knowledge.conversations import MessageLog
 from knowledge.store import Store
 from tests.console.conftest import ADMIN, ADVISOR, app_config, login, post
@@ -99,10 +102,10 @@ def test_open_handoff_tickets_come_first_with_a_takeover_button(advisor):
     assert html.index(number) < html.index("最近的对话")
     takeover = f'action="/console/conversations/{conv(waiting)}/takeover"'
     assert html.index(takeover) < html.index("最近的对话")
-    assert "待转人工" in html
+    assert "等待顾问" in html
     post(advisor, transcript_path(waiting) + "/takeover")
     html = page(advisor, "/console/conversations/")
-    assert f"{ADVISOR[0]} 接管中" in html and takeover not in html
+    assert f"{ADVISOR[0]} 处理中" in html and takeover not in html
 
 
 # -- transcripts ----------------------------------------------------------------------------
@@ -143,7 +146,7 @@ def test_any_user_id_has_a_transcript_and_takeover(advisor, user_id):
     assert "长者饭堂" in page(advisor, transcript_path(user_id))
     response = post(advisor, transcript_path(user_id) + "/takeover")
     assert response.status_code == 302
-    assert ask(advisor, user_id, "在吗")["intent"] == "human"
+    assert ask(advisor, user_id, "在吗")["intent"] == "waiting"
 
 
 # -- taking over ----------------------------------------------------------------------------
@@ -152,16 +155,19 @@ def test_while_taken_over_the_bot_is_silent_and_the_question_is_logged(advisor, 
     assert ask(advisor, user, "南宁的长者饭堂在哪")["reply"]
     response = post(advisor, transcript_path(user) + "/takeover")
     assert response.status_code == 302 and response.location.endswith("#reply")
-    silent = ask(advisor, user, "我想找顾问问问补贴的事")
+    told = ask(advisor, user, "我想找顾问问问补贴的事")
+    assert (told["reply"], told["intent"], told["handoff"]) == (WAITING_FOR_ADVISOR, "waiting", True)
+    silent = ask(advisor, user, "就是高龄补贴")  # told once per takeover; then the advisor answers
     assert (silent["reply"], silent["intent"], silent["handoff"]) == ("", "human", True)
     logged = [m.text for m in messages_of(console_dir, user) if m.direction == "in"]
-    assert logged[-1] == "我想找顾问问问补贴的事"
+    assert logged[-2:] == ["我想找顾问问问补贴的事", "就是高龄补贴"]
     html = page(advisor, transcript_path(user))
-    assert "我想找顾问问问补贴的事" in html and f"{ADVISOR[0]} 接管中" in html and 'name="text"' in html
+    assert "我想找顾问问问补贴的事" in html and f"{ADVISOR[0]} 处理中" in html and 'name="text"' in html
     (entry,) = audit_entries(console_dir, "takeover")
     assert (entry.actor, entry.target) == (ADVISOR[0], conv(user))
     listed = page(advisor, "/console/conversations/")  # the waiting question, not the bot's silence
-    assert "我想找顾问问问补贴的事" in listed and "机器人未回复" not in listed
+    assert "就是高龄补贴" in listed and "机器人未回复" not in listed
+    assert re.search(r'data-testid="unread">未读 2<', listed)  # both wait for the advisor
 
 
 def test_questions_during_a_takeover_are_not_unanswered(advisor, console_dir):
@@ -186,7 +192,7 @@ def test_a_takeover_works_before_the_person_has_a_session(advisor, console_dir):
     finally:
         store.close()
     assert post(advisor, transcript_path(user) + "/takeover").status_code == 302
-    assert ask(advisor, user, "南宁的长者饭堂在哪")["intent"] == "human"
+    assert ask(advisor, user, "南宁的长者饭堂在哪")["intent"] == "waiting"
     post(advisor, transcript_path(user) + "/resume")
     assert ask(advisor, user, "南宁的长者饭堂在哪")["sources"]
 
@@ -198,7 +204,7 @@ def test_another_advisor_cannot_snatch_a_taken_conversation(app, advisor):
     admin = login(app.test_client(), ADMIN)
     post(admin, transcript_path(user) + "/takeover")
     html = page(admin, transcript_path(user))
-    assert f"已由 {ADVISOR[0]} 接管" in html and f"{ADVISOR[0]} 接管中" in html
+    assert f"已由 {ADVISOR[0]} 接管" in html and f"{ADVISOR[0]} 处理中" in html
     post(admin, transcript_path(user) + "/reply", {"text": "我也来回答"})
     assert f"由 {ADVISOR[0]} 接管中，只有接管人能回复" in page(admin, transcript_path(user))
 
@@ -300,3 +306,58 @@ def test_a_refused_send_is_reported_and_still_logged(wechat_app, fake_wechat, co
                 follow_redirects=True).get_data(as_text=True)
     assert "已记入对话记录" in html and "已发送。" not in html
     assert ("out", "human", "您好，我是顾问") in [(m.direction, m.intent, m.text) for m in messages_of(console_dir, user, "wechat")]
+
+
+# -- one status for ticket and conversation (issue 16, point 5) -------------------------------
+def ticket_of(console_dir, user):
+    store = Store.in_dir(console_dir)
+    try:
+        return CaseBook(store).list(user_id=conv(user), kind="handoff")[0]
+    finally:
+        store.close()
+
+
+def test_the_ticket_follows_the_takeover_waiting_taken_resolved(advisor, console_dir):
+    user = new_user()
+    number = ask(advisor, user, "转人工")["reply"].split("编号 ")[1][:16]
+    listed = page(advisor, "/console/conversations/")
+    assert re.search(r'data-testid="ticket-state">等待顾问<', listed)
+    assert re.search(r'data-testid="unread">未读 1<', listed)  # the 转人工 request itself
+    response = post(advisor, transcript_path(user) + "/takeover", follow_redirects=True)
+    assert "不能主动推送" in response.get_data(as_text=True) and "会发给对方" not in response.get_data(as_text=True)
+    ticket = ticket_of(console_dir, user)
+    assert (ticket.number, ticket.status, ticket.assignee) == (number, "in_progress", ADVISOR[0])
+    listed = page(advisor, "/console/conversations/")
+    assert re.search(rf'data-testid="ticket-state">{ADVISOR[0]} 处理中<', listed)
+    ask(advisor, user, "我妈想申请高龄补贴")
+    ask(advisor, user, "她今年八十五")
+    assert re.search(r'data-testid="unread">未读 3<', page(advisor, "/console/conversations/"))
+    post(advisor, transcript_path(user) + "/reply", {"text": "您好，我是顾问小王，我来帮您。"})
+    assert 'data-testid="unread"' not in page(advisor, "/console/conversations/")
+    response = post(advisor, transcript_path(user) + "/resume", {"notify": "1"}, follow_redirects=True)
+    assert f"工单 {number} 已标为已解决" in response.get_data(as_text=True)
+    assert ticket_of(console_dir, user).status == "done"
+    assert number not in page(advisor, "/console/conversations/").split("最近的对话")[0]
+
+
+def test_an_emergency_during_a_takeover_still_gets_the_safety_reply(advisor):
+    user = new_user()
+    ask(advisor, user, "南宁的长者饭堂在哪")
+    post(advisor, transcript_path(user) + "/takeover")
+    reply = ask(advisor, user, "我爸摔倒了起不来")
+    assert reply["intent"] == "emergency" and "120" in reply["reply"]
+
+
+def test_handing_back_a_colleagues_takeover_asks_first(app, advisor, console_dir):
+    user = new_user()
+    ask(advisor, user, "南宁的长者饭堂在哪")
+    post(advisor, transcript_path(user) + "/takeover")
+    admin = login(app.test_client(), ADMIN)
+    response = post(admin, transcript_path(user) + "/resume", {"notify": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"这个对话由 {ADVISOR[0]} 接管中" in html and 'name="confirmed"' in html
+    assert ask(advisor, user, "在吗")["intent"] == "waiting"  # still taken over
+    response = post(admin, transcript_path(user) + "/resume", {"notify": "1", "confirmed": "1"})
+    assert response.status_code == 302 and ask(advisor, user, "南宁的长者饭堂在哪")["sources"]
+    (entry,) = audit_entries(console_dir, "resume")
+    assert (entry.actor, entry.detail["holder"]) == (ADMIN[0], ADVISOR[0])

@@ -30,7 +30,7 @@ INTENT_LABELS = {
     "consult": "政策咨询", "refer": "服务转介", "apply": "办理指引", "handoff": "转人工", "emergency": "紧急情况",
     "fraud": "防诈骗", "medical": "医疗问题", "abuse": "疑似虐待", "self_harm": "自伤风险", "smalltalk": "闲聊",
     "out_of_scope": "超出范围", "not_found": "没有找到", "clarify": "追问地区", "feedback": "反馈",
-    "human": "人工接管中", "register": "登记"}
+    "human": "人工接管中", "register": "登记", "waiting": "已告知顾问在处理"}
 KIND_HINT_LABELS = {"subsidy": "问钱（补贴、金额）", "location": "问地方（哪里、哪几家）"}
 KIND_LABELS = {"policy": "政策", "service": "服务", "base": "基地", "subsidy": "补贴"}
 

@@ -19,7 +19,7 @@ from knowledge.importing import SUFFIXES
 from knowledge.regions import resolve
 from webhook.console import context
 from webhook.console.auth import signed_in_account
-from webhook.console.imports_jobs import JOBS, Job, plain_reason, safe_name
+from webhook.console.imports_jobs import JOBS, ImportLimits, Job, plain_reason, safe_name
 from webhook.console.records_form import KIND_LABELS, NATIONAL_WORDS
 from webhook.routes import runtime
 
@@ -48,7 +48,7 @@ def upload():
     job = Job(job_id, account.name, [p.name for p in paths], kind, resolve(region).name if region else "")
     rt = runtime()
     JOBS.start(data_dir, job, paths, int(current_app.config["ADVISOR_IMPORT_MAX_BYTES"]),
-               after=lambda: rt.refresh_searcher(wait=False))
+               ImportLimits.from_config(current_app.config), after=lambda: rt.refresh_searcher(wait=False))
     return redirect(url_for(".job", job_id=job_id), code=303)
 
 

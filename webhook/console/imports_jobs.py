@@ -1,5 +1,12 @@
-"""Import jobs: an uploaded file is imported on a background thread while the page polls its
-progress.
+"""Import jobs: an uploaded file is imported in a child process, watched from a background
+thread of the web worker, while the page polls its progress.
+
+The file is parsed outside the web worker (webhook.console.import_child) under a time and a
+memory limit (ADVISOR_IMPORT_TIMEOUT, ADVISOR_IMPORT_MEMORY_MB): a 214 KB .docx with 50 MB of
+XML inside once pinned a worker at 100 % CPU and 1 GB for minutes. A child that runs out of
+time is killed, one that runs out of memory fails, and a job whose child died, or whose web
+worker died with it (its deadline passed with the job unfinished), ends as failed with its
+upload removed.
 
 The table lives in this process, and each job is also mirrored to a small JSON file in the data
 dir, so a progress page polled through another server worker still finds it. One import runs at
@@ -14,9 +21,12 @@ import os
 import re
 import secrets
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -29,6 +39,7 @@ JOBS_DIR = "import-jobs"
 UPLOADS_DIR = "import-uploads"
 JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 KEEP_SECONDS = 7 * 24 * 3600
+GRACE_SECONDS = 60  # past its time limit by this much, an unfinished job's owner is gone
 WRITE_EVERY = 0.3  # seconds between progress mirrors to disk
 STATE_LABELS = {"queued": "排队中", "reading": "正在读取文件", "writing": "正在写入知识库", "done": "已完成",
                 "failed": "失败"}
@@ -49,6 +60,8 @@ class Job:
     error: str = ""
     started_at: str = ""
     finished_at: str = ""
+    deadline: float = 0.0  # epoch seconds: unfinished after this, the job is dead
+    worker_pid: int = 0  # the child process parsing the files
 
     @property
     def finished(self) -> bool:
@@ -64,6 +77,16 @@ class Job:
                 "finished": self.finished}
 
 
+@dataclass(frozen=True)
+class ImportLimits:
+    timeout: float  # seconds of wall-clock (and CPU) time for the whole child
+    memory_mb: int  # address space of the child
+
+    @classmethod
+    def from_config(cls, config) -> "ImportLimits":
+        return cls(float(config["ADVISOR_IMPORT_TIMEOUT"]), int(config["ADVISOR_IMPORT_MEMORY_MB"]))
+
+
 class Jobs:
     def __init__(self):
         self._jobs: dict[str, Job] = {}
@@ -72,15 +95,17 @@ class Jobs:
         self._written: dict[str, float] = {}
 
     def get(self, data_dir: Path, job_id: str) -> Job | None:
+        """The job as its owner last wrote it; an unfinished one past its deadline is ended here."""
         if not JOB_ID.match(job_id or ""):
             return None
         with self._lock:
-            if job_id in self._jobs:
-                return self._jobs[job_id]
-        try:
-            return Job(**json.loads((Path(data_dir) / JOBS_DIR / f"{job_id}.json").read_text()))
-        except (OSError, ValueError, TypeError):
-            return None
+            mine = self._jobs.get(job_id)
+        if mine is not None and mine.finished:
+            return mine
+        stored = load_job(data_dir, job_id)
+        if stored is not None and not stored.finished and stored.deadline and time.time() > stored.deadline:
+            return self._abandoned(Path(data_dir), stored)
+        return stored or mine
 
     def running(self) -> list[Job]:
         with self._lock:
@@ -93,37 +118,69 @@ class Jobs:
         directory.mkdir(parents=True)
         return job_id, directory
 
-    def start(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int,
+    def start(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits,
               after: Callable[[], None] | None = None) -> None:
-        """Run the import on a daemon thread; `after` runs once it committed (e.g. index refresh)."""
+        """Run the import in a child process watched by a daemon thread; `after` runs once it
+        committed (e.g. index refresh). A queued job's deadline leaves room for those ahead."""
         _prune(Path(data_dir))
+        job.deadline = time.time() + (limits.timeout + GRACE_SECONDS) * (1 + len(self.running()))
         with self._lock:
             self._jobs[job.id] = job
         self._save(data_dir, job, force=True)
-        thread = threading.Thread(target=self._run, args=(Path(data_dir), job, paths, max_bytes, after),
+        thread = threading.Thread(target=self._run, args=(Path(data_dir), job, paths, max_bytes, limits, after),
                                   name=f"import-{job.id}", daemon=True)
         thread.start()
 
-    def _run(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, after) -> None:
+    def _run(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits, after) -> None:
         with self._one_at_a_time:
-            store = Store.in_dir(data_dir)
             try:
-                self._import(data_dir, store, job, paths, max_bytes)
+                self._run_child(data_dir, job, paths, max_bytes, limits)
             except Exception as exc:  # nothing was committed: the import is one transaction
                 log.exception("import job %s failed", job.id)
                 job.state, job.error = "failed", f"导入失败，知识库没有任何改动：{exc}"
             finally:  # clean-up first: on a full disk the status write below fails, the upload must still go
                 shutil.rmtree(data_dir / UPLOADS_DIR / job.id, ignore_errors=True)
-                store.close()
-                job.finished_at = now()
-                self._save_finished(data_dir, job)
+                job.finished_at = job.finished_at or now()
+                self.save_finished(data_dir, job)
         if after is not None and job.state == "done":
             try:
                 after()
             except Exception:  # the import is committed; searches catch up by themselves
                 log.exception("after-import hook of job %s failed", job.id)
 
-    def _import(self, data_dir: Path, store: Store, job: Job, paths: list[Path], max_bytes: int) -> None:
+    def _run_child(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits) -> None:
+        """Start the child, wait at most the time limit, then take over the state it wrote."""
+        job.deadline = time.time() + limits.timeout + GRACE_SECONDS
+        self._save(data_dir, job, force=True)
+        command = [sys.executable, "-m", "webhook.console.import_child", str(data_dir), job.id, str(limits.timeout),
+                   str(limits.memory_mb), str(max_bytes), *map(str, paths)]
+        child, timed_out = subprocess.Popen(command, stdin=subprocess.DEVNULL), False
+        try:
+            child.wait(timeout=limits.timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            timed_out = True
+        self._adopt(data_dir, job)
+        if not job.finished:
+            job.state, job.error = "failed", _death_reason(child.returncode, timed_out, limits)
+            log.warning("import job %s stopped: %s", job.id, job.error)
+
+    def _adopt(self, data_dir: Path, job: Job) -> None:
+        """The child's last word on the job, copied into this process's table."""
+        stored = load_job(data_dir, job.id)
+        for item in fields(Job) if stored is not None else ():
+            setattr(job, item.name, getattr(stored, item.name))
+
+    def _abandoned(self, data_dir: Path, job: Job) -> Job:
+        """A job whose owner died with it: failed, its upload removed (another worker may do this)."""
+        shutil.rmtree(data_dir / UPLOADS_DIR / job.id, ignore_errors=True)
+        job.state, job.finished_at = "failed", now()
+        job.error = "导入中断（处理它的服务进程已停止），知识库没有任何改动。请重新上传。"
+        self.save_finished(data_dir, job)
+        return job
+
+    def import_files(self, data_dir: Path, store: Store, job: Job, paths: list[Path], max_bytes: int) -> None:
         job.state, job.started_at = "reading", now()
         self._save(data_dir, job, force=True)
 
@@ -142,7 +199,7 @@ class Jobs:
                                **{k: job.summary[k] for k in ("records", "inserted", "updated", "unchanged",
                                                               "retired")}, skipped=len(job.skipped))
 
-    def _save_finished(self, data_dir: Path, job: Job) -> None:
+    def save_finished(self, data_dir: Path, job: Job) -> None:
         """The final mirror; when it cannot be written (a full disk) this process's table still
         shows the outcome, and the log says why the file is stale."""
         try:
@@ -161,6 +218,21 @@ class Jobs:
         tmp = directory / f"{job.id}.json.tmp"
         tmp.write_text(json.dumps(asdict(job), ensure_ascii=False))
         os.replace(tmp, directory / f"{job.id}.json")
+
+
+def load_job(data_dir: Path, job_id: str) -> Job | None:
+    try:
+        return Job(**json.loads((Path(data_dir) / JOBS_DIR / f"{job_id}.json").read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _death_reason(returncode: int, timed_out: bool, limits: ImportLimits) -> str:
+    """Why a child ended without finishing its job, for the person who uploaded the file."""
+    if timed_out or returncode == -signal.SIGXCPU:  # killed by us, or by its CPU limit
+        return (f"导入超过 {limits.timeout:g} 秒的时间上限（ADVISOR_IMPORT_TIMEOUT），已中止，知识库没有任何改动。"
+                "文件可能太大或太复杂，请拆小后再导入。")
+    return f"导入进程意外退出（退出码 {returncode}），知识库没有任何改动。请重新上传。"
 
 
 def _prune(data_dir: Path) -> None:

@@ -34,8 +34,17 @@ def send_to_user(user_id: str, channel: str, text: str) -> Delivery:
     return delivery
 
 
+def can_push(channel: str) -> bool:
+    """Whether a message typed here reaches the person now (WeChat or WeCom with a send API)."""
+    return _api(channel) is not None
+
+
+def _api(channel: str):
+    return {"wechat": runtime().wechat_api, "wecom": runtime().wecom_api}.get(channel, lambda: None)()
+
+
 def _push(user_id: str, channel: str, text: str) -> Delivery:
-    api = {"wechat": runtime().wechat_api, "wecom": runtime().wecom_api}.get(channel, lambda: None)()
+    api = _api(channel)
     if api is None:
         return Delivery(False, "这个渠道不能主动推送（或未配置发送接口），消息已记入对话记录。")
     parts = split_text(text)
