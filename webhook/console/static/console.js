@@ -83,3 +83,32 @@ document.addEventListener("submit", function (event) {
   var question = event.target.getAttribute("data-confirm");
   if (question && !window.confirm(question)) { event.preventDefault(); }
 });
+
+/* 手机: the menu folds behind a 菜单 button (without this script it simply stays open), and each
+   table cell learns its column's name, which the phone layout shows in front of it (tables
+   become one card per row there). */
+(function () {
+  "use strict";
+  var header = document.querySelector("header.top");
+  var toggle = document.getElementById("menu-toggle");
+  if (header && toggle) {
+    header.classList.add("foldable");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = header.classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table"), function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, index) {
+        if (heads[index] && !cell.hasAttribute("data-label") && !cell.hasAttribute("colspan")) {
+          cell.setAttribute("data-label", heads[index]);
+        }
+      });
+    });
+  });
+}());
