@@ -106,7 +106,11 @@ def served(data_dir, tmp_path, fake_wechat):
         yield f"http://127.0.0.1:{port}", env, log_path
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:  # a worker stuck for good: do not leave it behind
+            server.kill()
+            server.wait(10)
 
 
 def health(base: str) -> tuple[int, dict]:
