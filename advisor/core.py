@@ -11,6 +11,7 @@ import logging
 import re
 import sqlite3
 import time
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from knowledge.store import Store
 log = logging.getLogger(__name__)
 PROGRESS = re.compile(r"查进度|进度|办得怎么样|处理到哪")
 WAITING_FOR_ADVISOR = "社区养老顾问正在看您的消息，会尽快在这里回复您，请稍候。情况紧急请直接拨打120或110。"
+UNSAVED_KEPT = 1000  # turns kept in memory for a later save while writes fail (a full disk, a long import)
 MAX_CHARS = 2000  # longer messages are cut: nobody types more, and analysis cost grows with length
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not UTF-8)
 # Pure functions of the message text that every turn asks; elders send the same messages again
@@ -48,6 +50,7 @@ class Advisor:
         self.log = MessageLog(store)
         self.answers = answers.Answers(searcher, cache_size, resolve(home_region) if home_region else NATIONAL)
         self.write_failure = ""  # why the last turn's session and log could not be saved ('' once one was)
+        self._unsaved: list[tuple] = []  # turns answered but not saved yet, oldest first
 
     @classmethod
     def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL, cache_size: int = DEFAULT_CACHE,
@@ -71,18 +74,26 @@ class Advisor:
 
     def _save_turn(self, message: Message, text: str, session: Session, reply: Reply) -> None:
         """One commit per turn: session and both log lines together. A write that fails (a full
-        disk, a database locked past its busy timeout) costs the session step and the log lines,
-        not the answer: the person still hears it, the operator reads why here and on /healthz."""
+        disk, a database locked past its busy timeout by a large import's transaction) does not
+        cost the answer: the person still hears it, the operator reads why here and on /healthz,
+        and the turn is kept (up to UNSAVED_KEPT) to be saved, in order and with its own time,
+        with the next turn that can write."""
+        self._unsaved = [*self._unsaved, (message, text, session, reply, datetime.now(timezone.utc))][-UNSAVED_KEPT:]
         try:
             with self.store.transaction():
-                self.sessions.save(session, message.channel)
-                self._log(message, text, reply)
+                for turn in self._unsaved:
+                    self._write_turn(*turn)
         except sqlite3.OperationalError as exc:
             self.write_failure = str(exc)
-            log.error("a %s turn was answered but its session and log were not saved: %s"
-                      " (the answer is worth more than its log line)", message.channel, exc)
+            log.error("a %s turn was answered but its session and log were not saved (%d turns wait for the"
+                      " next write): %s (the answer is worth more than its log line)",
+                      message.channel, len(self._unsaved), exc)
             return
-        self.write_failure = ""
+        self._unsaved, self.write_failure = [], ""
+
+    def _write_turn(self, message: Message, text: str, session: Session, reply: Reply, at: datetime) -> None:
+        self.sessions.save(session, message.channel)
+        self._log(MessageLog(self.store, clock=lambda: at), message, text, reply)
 
     def _respond(self, text: str, session: Session, message: Message) -> Reply:
         if session.paused_by:
@@ -178,9 +189,10 @@ class Advisor:
         session.pages = pages[1:]
         return reply.with_text(pages[0])
 
-    def _log(self, message: Message, text: str, reply: Reply) -> None:
-        self.log.log(message.conversation, message.channel, "in", text)
-        self.log.log(message.conversation, message.channel, "out", reply.reply, intent=reply.intent,
+    @staticmethod
+    def _log(messages: MessageLog, message: Message, text: str, reply: Reply) -> None:
+        messages.log(message.conversation, message.channel, "in", text)
+        messages.log(message.conversation, message.channel, "out", reply.reply, intent=reply.intent,
                      confidence=reply.confidence, handoff=reply.handoff, answered=bool(reply.records),
                      sources=[r.id for r in reply.records])
 

@@ -7,6 +7,8 @@ import sqlite3
 import pytest
 
 from advisor.session import SessionStore
+from knowledge.conversations import MessageLog
+from knowledge.store import Store
 from tests.webhook.conftest import unique
 from webhook.ratelimit import RateLimiter
 
@@ -17,12 +19,13 @@ def full_disk(*args, **kwargs):
     raise sqlite3.OperationalError(FULL)
 
 
-@pytest.mark.expect_errors(r"advisor\.core: .*not saved: database or disk is full",
+@pytest.mark.expect_errors(r"advisor\.core: .*not saved .*: database or disk is full",
                            r"webhook\.messages: .*write_failure")
-def test_a_full_disk_still_answers_and_healthz_says_503(client, monkeypatch, caplog):
+def test_a_full_disk_still_answers_and_healthz_says_503(app, client, monkeypatch, caplog):
     assert client.get("/healthz").status_code == 200
     monkeypatch.setattr(SessionStore, "save", full_disk)
-    response = client.post("/api/v1/ask", json={"user_id": unique("api"), "text": "南宁长者饭堂有补贴吗"})
+    user = unique("api")
+    response = client.post("/api/v1/ask", json={"user_id": user, "text": "南宁长者饭堂有补贴吗"})
     assert response.status_code == 200 and "南宁" in response.get_json()["reply"]
     assert any(r.levelname == "ERROR" and FULL in r.getMessage() and "answer" in r.getMessage()
                for r in caplog.records)
@@ -32,6 +35,12 @@ def test_a_full_disk_still_answers_and_healthz_says_503(client, monkeypatch, cap
     monkeypatch.undo()
     client.post("/api/v1/ask", json={"user_id": unique("api"), "text": "你好"})  # the disk has room again
     assert client.get("/healthz").status_code == 200
+    store = Store.in_dir(app.config["DATA_DIR"])
+    try:  # the turn answered on the full disk was saved with the next one, nothing lost
+        saved = MessageLog(store).transcript(f"api:{user}")
+    finally:
+        store.close()
+    assert [m.direction for m in saved] == ["in", "out"] and saved[0].text == "南宁长者饭堂有补贴吗"
 
 
 @pytest.mark.expect_errors(r"webhook\.runtime: rate limit not counted")
