@@ -162,8 +162,9 @@ class Jobs:
             child.wait()
             timed_out = True
         self._adopt(data_dir, job)
-        if not job.finished:
-            job.state, job.error = "failed", _death_reason(child.returncode, timed_out, limits)
+        if not job.finished:  # the reason first: a page polling this table sees "failed" with it
+            job.error = _death_reason(child.returncode, timed_out, limits)
+            job.state = "failed"
             log.warning("import job %s stopped: %s", job.id, job.error)
 
     def _adopt(self, data_dir: Path, job: Job) -> None:
