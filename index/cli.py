@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from index import engine
 from index.baseline import Baseline
 from index.evaluate import evaluate, load_cases, report
 from index.search import Searcher
@@ -16,8 +17,12 @@ from knowledge.store import Store
 
 
 def open_searcher() -> Searcher:
+    """A command's searcher, over an index brought current first: a command may wait for the
+    catch-up after a bulk import (a server's searcher never does, it catches up aside)."""
     data_dir = settings.data_dir()
-    return Searcher(Store.in_dir(data_dir), data_dir)
+    store = Store.in_dir(data_dir)
+    engine.ensure_current(store, engine.IndexFiles(data_dir))
+    return Searcher(store, data_dir)
 
 
 @click.command("search")

@@ -13,6 +13,8 @@ from pathlib import Path
 from index.analysis import DATA, normalize, read_word_file, terms
 
 SYNONYM_WEIGHT = 0.8  # a synonym counts a little less than the word the user typed
+SPOKEN_WEIGHT = 0.6  # a written form of a spoken phrase: looser than a synonym (瘫在床上 → 失能)
+MIN_PHRASE = 2  # characters: a one-character spoken word (啥, 咋) is looked up as a term, not found in text
 
 
 @dataclass(eq=False)  # compared by identity: a reload makes a new table (advisor/answer_cache.py)
@@ -38,18 +40,19 @@ class Synonyms:
         for phrase, words in spoken:
             found = tuple(term for word in words if (term := _index_term(word)))
             written[normalize(phrase)] = tuple(dict.fromkeys(written.get(normalize(phrase), ()) + found))
-        return cls(table, written, frozenset(written))
+        return cls(table, written, frozenset(p for p in written if len(p) >= MIN_PHRASE))
 
-    def expand(self, term: str) -> list[tuple[str, float]]:
+    def expand(self, term: str, spoken: bool = True) -> list[tuple[str, float]]:
         """The term itself (weight 1), its synonyms and, for a spoken phrase, the words documents
-        use for it (slightly less)."""
+        use for it (slightly less). `spoken=False` for a word the documents use themselves
+        (养老院, 医院): then it is no colloquialism to translate, and its own matches say more."""
         others = [(s, SYNONYM_WEIGHT) for s in self.groups.get(term, ()) if s != term]
-        written = [(w, SYNONYM_WEIGHT) for w in self.spoken.get(term, ()) if w != term]
+        written = [(w, SPOKEN_WEIGHT) for w in self.spoken.get(term, ()) if w != term] if spoken else []
         return [(term, 1.0)] + others + written
 
 
 def _index_term(word: str) -> str:
-    """The index term a written word is found under: the word when the analyzer keeps it whole,
-    else its longest piece (乘坐公共交通工具 → 公共交通工具 or 公共交通)."""
-    pieces = terms(word)
-    return max(pieces, key=len) if pieces else ""
+    """The word, when the analyzer keeps it as one term; '' otherwise. A word cut into pieces
+    (老年人优待证 → 老年人 + 优待证) has no one term to stand for it: its longest piece can be the
+    commonest word of all, and would make every question match everything."""
+    return word if word in terms(word) else ""

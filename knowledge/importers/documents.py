@@ -14,6 +14,7 @@ from pathlib import Path
 
 from knowledge.importers.directories import ParsedRows, Problem
 from knowledge.importers.docregion import BASIS_LABELS, GUESSED, infer_region
+from knowledge.importers.clauses import fold
 from knowledge.importers.govdoc import Clause, Institution, ParsedDocument, TableRow, parse_document
 from knowledge.importers.readers import read_document
 from knowledge.records import Record, RecordError, Source
@@ -110,7 +111,7 @@ class _Converter:
         if document.preamble.strip():
             self._add(1, f"{self.key}-doc", document.title, document.preamble, ())
         for clause, following in zip(document.clauses, document.clauses[1:] + [None]):
-            if not _is_bare_section(clause, following):
+            if not _is_bare_section(clause, following) and not _is_empty_heading(clause):
                 self._clause(clause)
         for institution in document.institutions:
             self._institution(institution)
@@ -170,6 +171,18 @@ def _is_bare_section(clause: Clause, following: Clause | None) -> bool:
     return (not clause.text.strip() and following is not None
             and following.heading_path[:len(clause.heading_path)] == clause.heading_path
             and len(following.heading_path) > len(clause.heading_path))
+
+
+_DIVISION = re.compile(r"^第[一二三四五六七八九十百零〇\d]+[章节编]")
+_SECTION_MARK = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.]?$")
+
+
+def _is_empty_heading(clause: Clause) -> bool:
+    """A chapter heading with nothing under it (a table of contents: 第一章 总则, 第二章 …) or a
+    bare section mark in a news text ('二'): no fact to answer from, so no record."""
+    if clause.text.strip():
+        return _SECTION_MARK.fullmatch(fold(clause.text.strip())) is not None
+    return bool(clause.heading_path) and bool(_DIVISION.match(clause.heading_path[-1]))
 
 
 def _row_units(cells: dict[str, str]) -> dict:

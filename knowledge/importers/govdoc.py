@@ -435,6 +435,7 @@ def _title_and_basis(found: str, stream: Lines, source_name: str) -> tuple[str, 
     opening = next((text for _, text in stream if not _addressee(text)), "")
     if quoted := _QUOTED_TITLE.search(opening[:200]):
         return squeeze(quoted.group(1)), "text"
+    opening = re.sub(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[,，]?", "", opening)  # '2023年7月5日，…'
     first = re.split(r"[。！？!?；;，,…]", opening.strip("“”\"' "), maxsplit=1)[0].strip("“”\"' ")
     if 6 <= len(first) <= 40:
         return squeeze(first), "text"
