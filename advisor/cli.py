@@ -11,13 +11,21 @@ from advisor.core import Advisor
 from advisor.evaluation import (Answer, AnswerCase, answer_report, evaluate_answers, is_answer_set,
                                 load_answer_cases)
 from advisor.reply import Message
+from index import engine
 from index.baseline import Baseline
 from index.cli import retrieval_eval
 from knowledge import settings
+from knowledge.store import Store
 
 
 def open_advisor() -> Advisor:
+    """The terminal's advisor, over an index brought current first (see index.cli.open_searcher)."""
     values = settings.load()
+    store = Store.in_dir(settings.data_dir())
+    try:
+        engine.ensure_current(store, engine.IndexFiles(settings.data_dir()))
+    finally:
+        store.close()
     return Advisor.open(settings.data_dir(), ttl=int(values["ADVISOR_SESSION_TTL"]),
                         home_region=values["ADVISOR_HOME_REGION"])
 

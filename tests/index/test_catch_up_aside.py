@@ -61,3 +61,18 @@ def test_a_bulk_import_is_indexed_and_read_aside_while_the_old_generation_serves
     assert "bulk-3" in ids(fresh_searcher, "泾源第3号长寿食堂")  # swapped in by this search's refresh
     assert fresh_searcher.generation == generation + 1 and not fresh_searcher.catching_up
     assert fresh_searcher._builder[0] is builder  # one build for the whole import
+
+
+def test_a_command_answers_from_an_index_brought_current(fresh_searcher, tmp_path, monkeypatch):
+    """A server's searcher catches a bulk import up aside; `advisor search` may wait for it."""
+    from click.testing import CliRunner
+
+    from webhook.cli import main
+
+    monkeypatch.setattr(search, "ASIDE_FROM", 3, raising=False)
+    monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path))
+    with fresh_searcher.store.transaction():
+        for number in range(5):
+            fresh_searcher.store.put(canteen(number), "test")
+    result = CliRunner().invoke(main, ["search", "泾源第3号长寿食堂"], catch_exceptions=False)
+    assert "bulk-3" in result.output
