@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from advisor import compose, facts, intents
+from advisor.examples import Examples, examples_of
 from advisor.answer_cache import DEFAULT_SIZE, AnswerCache
 from advisor.reply import Reply
 from advisor.session import Session
@@ -16,15 +17,19 @@ from index.search import Hit, Result, Searcher
 from knowledge.cases import STATUS_LABELS, Case
 from knowledge.records import Record
 from knowledge.regions import NATIONAL, Region, from_code, resolve
+from knowledge.wordfreq import EVERYDAY, general_frequency
 
 SELF_LOCATION = re.compile(r"(?:我|俺|咱|老人|我妈|我爸|父母|老伴|家里)们?家?(?:住在|住|在|是)")
 MENU_CHOICE = re.compile(r"(?:回复)?[12１２一二]")
 SEARCH_LIMIT = 30  # enough for a city's complete list of institutions
 LIST_SHARE = 0.9  # institutions within this share of the best confidence belong to the list
 FOLLOW_MARGIN = 0.05  # a follow-up asked with the last topic's words may be this much less sure
-ASK_REGION = "这个问题各地规定不一样。请问您（或老人）在哪个市、县（区）？比如“南宁”“泾源县”。"
+ASK_REGION = "这个问题各地规定不一样。请问您（或老人）在哪个市、县（区）？{hint}"
 NOT_FOUND = ("抱歉，这个问题我在现有的政策资料里没有找到可靠的答案。\n"
-             "可以换个说法再问，说清地方和事情，比如“南宁 长者饭堂 补贴”。\n回复1转人工，请顾问帮您查。")
+             "可以换个说法再问，说清地方和事情，比如“{example}”。\n回复1转人工，请顾问帮您查。")
+# Clearly about something else: everything else that the knowledge cannot answer is a gap in it.
+ELSEWHERE = re.compile(r"天气|下雨|气温|股票|炒股|基金|彩票|中奖|比分|足球|篮球|球赛|电影|电视剧|明星|游戏|菜谱|怎么做菜"
+                       r"|星座|算命|翻译|快递|外卖|高考|考研|房价|汇率|比特币")
 OUT_OF_SCOPE = "这个问题不在我能帮忙的范围里，我只懂养老方面的政策和服务。"
 DOMAIN = re.compile(r"养老|老人|老年|长者|敬老|护理|补贴|补助|失能|失智|高龄|助餐|助浴|饭堂|适老|床位|社区|民政"
                     r"|居家|医养|康养|旅居|候鸟|照护|护工|送餐|送饭|上门|低保|特困|独居|空巢|福利院|老龄|基地|协会|政策|服务")
@@ -49,6 +54,7 @@ def progress(cases: list[Case]) -> Reply:
 class Answers:
     def __init__(self, searcher: Searcher, cache_size: int = DEFAULT_SIZE, home_region: Region = NATIONAL):
         self.searcher, self.home_region = searcher, home_region
+        self._examples: tuple[int, Examples] | None = None
         self.cache = AnswerCache(cache_size)  # repeated questions skip the search, not the session
 
     def search(self, text: str, session: Session, said: str | None = None) -> Reply:
@@ -68,7 +74,9 @@ class Answers:
         session.last_terms = [t for r in results for t in r.query.terms][:12]
         if len(results) == 1 and _needs_region(results[0]):
             session.pending = {"type": "region", "question": text}
-            return Reply(ASK_REGION, "clarify", suggestions=("南宁", "泾源县"))
+            examples = self.examples()
+            hint = examples.place_hint() + "。" if examples.places else ""
+            return Reply(ASK_REGION.format(hint=hint), "clarify", suggestions=examples.places[:2])
         answered = [r for r in results if r.hits]
         if not answered:
             return self._nothing(text)
@@ -121,11 +129,26 @@ class Answers:
         merged = self.cache.search(self.searcher, f"{text} {' '.join(session.last_terms)}", default, SEARCH_LIMIT)
         return merged if _best(merged) >= _best(results) - FOLLOW_MARGIN else results
 
+    def examples(self) -> Examples:
+        """Places and a topic for the bot's examples, from this generation of the knowledge."""
+        generation = self.searcher.generation
+        if self._examples is None or self._examples[0] != generation:
+            self._examples = (generation, examples_of(self.searcher.records.values(), self.home_region))
+        return self._examples[1]
+
     def _nothing(self, text: str) -> Reply:
-        """Nothing good enough: about elder care → say so and offer a human; else decline kindly."""
-        if DOMAIN.search(text):
-            return Reply(NOT_FOUND, "not_found", suggestions=("转人工",))
+        """Nothing good enough. About elder care — the knowledge's own words are in the question,
+        or the domain's — it is a gap: say so and offer a human. Clearly about something else
+        (weather, stocks), or no word the knowledge knows: decline kindly."""
+        if not ELSEWHERE.search(text) and (DOMAIN.search(text) or self._knowledge_words(text)):
+            return Reply(NOT_FOUND.format(example=self.examples().question()), "not_found", suggestions=("转人工",))
         return Reply(compose.join_parts([OUT_OF_SCOPE, compose.MENU]), "out_of_scope")
+
+    def _knowledge_words(self, text: str) -> list[str]:
+        """The question's words that the indexed knowledge holds and that are no everyday words."""
+        words = [t for q in self.cache.understand(self.searcher, text) for t in q.terms]
+        return [w for w in words if len(w) >= 2 and self.searcher.postings.frequency(w)
+                and general_frequency(w) < EVERYDAY]
 
     # -- follow-ups ------------------------------------------------------------------------
     def follow_up(self, text: str, session: Session) -> Reply | None:

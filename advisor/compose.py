@@ -13,7 +13,7 @@ from knowledge.records import Record
 PAGE_CHARS = 600  # one WeChat message, comfortably under its 2,048-byte limit
 MORE_HINT = "（回复“更多”看下一页）"
 NEXT_STEPS = "回复1查看怎么办理，回复2转人工"
-MENU = ("我可以帮您：\n1. 查政策和补贴（例：南宁长者饭堂有补贴吗）\n2. 找养老服务和机构（例：广州有哪些旅居养老基地）\n"
+MENU = ("我可以帮您：\n1. 查政策和补贴（例：高龄津贴怎么领）\n2. 找养老服务和机构（例：附近有哪些养老院）\n"
         "3. 登记需求，请顾问联系您（发“帮我登记”）\n4. 转人工（发“转人工”）")
 KEY_FACTS = (("amount", "金额"), ("deadline", "截止"), ("office", "办理部门"), ("address", "地址"), ("phone", "电话"))
 
