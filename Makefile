@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core for the console's accessibility checks (Playwright tests), from the npm registry.
+AXE_DIR := tests/console/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 .PHONY: install run test bench clean
 
@@ -19,11 +22,16 @@ run: install
 	$(BIN)/advisor init
 	$(BIN)/advisor serve
 
-test: install
+test: install $(AXE)
 	$(BIN)/python -m pytest -q
+
+# Without npm the accessibility tests skip and say why; `.ci/run` installs npm.
+$(AXE): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	if command -v npm >/dev/null; then npm ci --prefix $(AXE_DIR) --no-audit --no-fund --silent && touch $(AXE); \
+	else echo "npm not found: the console's accessibility tests will skip"; fi
 
 bench: install
 	$(BIN)/python bench/retrieval.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache $(AXE_DIR)/node_modules

@@ -47,7 +47,8 @@ def morning(app, client, console_dir):
 
 def pages(seed) -> list[str]:
     return ["/console/", "/console/records/", f"/console/records/{RECORD}", f"/console/records/{RECORD}/edit",
-            "/console/records/new", f"/console/records/{RECORD}/versions/1", "/console/lexicon/", "/console/import/",
+            "/console/records/new", f"/console/records/{RECORD}/versions/1", "/console/documents/", "/console/lexicon/",
+            "/console/import/",
             "/console/hittest/?q=南宁长者饭堂有补贴吗", "/console/hittest/?q=北京养老院床位补贴多少钱",
             "/console/unanswered/", "/console/conversations/", f"/console/conversations/{seed['user']}",
             "/console/cases/", f"/console/cases/{seed['case']}", "/console/cases/new", "/console/users/",
