@@ -153,11 +153,9 @@ def test_a_50k_row_import_while_messages_arrive_answers_each_exactly_once(served
         per_user[body["touser"]] = per_user.get(body["touser"], 0) + 1
     assert all(per_user.get(user, 0) == 1 for user in deferred)  # "success", then exactly one send
     assert all(per_user.get(user, 0) == 0 for user, text in stream.replies.items() if text)  # passive only
-    # One advisor turn per message. A turn that met the import's transaction past the busy timeout
-    # is answered all the same and says so in the log ("not saved"): it has no message-log row.
-    server_log = log_path.read_text(errors="replace")
-    unsaved = [line for line in server_log.splitlines() if "were not saved" in line]
-    assert incoming_messages(data_dir) + len(unsaved) == len(stream.replies), unsaved[:3]
+    # One advisor turn per message, each logged: a turn that met the import's transaction past the
+    # busy timeout is answered all the same and saved with its worker's next turn.
+    assert incoming_messages(data_dir) == len(stream.replies)
 
     # The imported records are served once the index is caught up aside, by both workers.
     assert wait_until(lambda: health(base)[1].get("records", 0) > ROWS and
