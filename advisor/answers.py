@@ -111,7 +111,7 @@ class Answers:
             return compose.join_parts([text, compose.citation(used)]), used
         top = result.hits[0].record
         lead = facts.leading_sentence(top.text, facts.asked_fact(result.query.normalized), result.hits[0].matched)
-        text = compose.answer(top, _label(top), lead=lead)
+        text = compose.join_parts([_place_note(result.query.region, top), compose.answer(top, _label(top), lead=lead)])
         if intents.asks_how_to_apply(result.query.normalized):
             text = compose.join_parts([text, compose.how_to_apply(top)])
         return compose.join_parts([text, compose.citation([top])]), [top]
@@ -219,6 +219,15 @@ class Answers:
         for old in sorted(query.places, key=len, reverse=True):
             question = question.replace(old, "")
         return place + question
+
+
+def _place_note(asked: Region | None, record: Record) -> str:
+    """When the answer is another place's rule than the one asked about (the province's, the
+    country's), the first line says so: a 渝中区 elder must not take 重庆市's rule for 渝中's own."""
+    if not asked or not asked.code or record.region.code == asked.code or asked.contains(record.region):
+        return ""
+    whose = record.region.name if record.region.code else "国家"
+    return f"没有找到{asked.short}单独的规定，下面是{whose}的规定："
 
 
 def _best(results: list[Result]) -> float:

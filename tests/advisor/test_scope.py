@@ -77,3 +77,16 @@ def test_the_home_region_answers_a_question_that_names_no_place(tmp_path):
         assert "50元" in reply.reply and "100元" not in reply.reply
     finally:
         bot.store.close()
+
+
+def test_an_answer_from_another_place_than_the_one_asked_says_so_first(tmp_path):
+    data_dir = tmp_path / "province"
+    store = Store.in_dir(data_dir)
+    store.put(record("gx-1", "广西", "广西：高龄津贴", "80周岁以上老人每人每月领取高龄津贴。"), "test")
+    store.close()
+    bot = Advisor.open(data_dir)
+    try:
+        reply = ask(bot, "浦北高龄津贴怎么发")
+        assert reply.reply.splitlines()[0] == "没有找到浦北单独的规定，下面是广西壮族自治区的规定："
+    finally:
+        bot.store.close()
