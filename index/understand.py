@@ -15,6 +15,7 @@ from index.analysis import ensure_jieba, is_word, normalize, stopwords, terms
 from index.vocabulary import Vocabulary
 from knowledge.privacy import find_phone
 from knowledge.regions import Region, all_place_names, find_mentions, resolve
+from knowledge.wordfreq import COMMON, general_frequency
 
 _SPLIT = re.compile(r"(?<=[？?！!。；;\n])|(?=(?:另外|还有就是|还想问|顺便问|再问一下|再问))")
 _QUESTION = re.compile(r"[？?]|吗|呢|哪|什么|啥|怎么|咋|多少|几|谁|有没有|是否|能否|可以|如何|么")
@@ -243,8 +244,12 @@ def _asked_places(text: str, places: list[str], vocabulary: Vocabulary) -> list[
 
 
 def _plausible(alias: str, codes: tuple[str, ...], vocabulary: Vocabulary) -> bool:
+    """A county's short name (浦北, 滕州, 渝中) is a place when it names one county only and is no
+    everyday word (新建, 长安 are words first), or when the knowledge covers its city."""
     county_short = all(not c.endswith("00") for c in codes) and not alias.endswith(("县", "区", "市", "旗"))
-    return not county_short or any(vocabulary.covers(c) for c in codes)
+    if not county_short or any(vocabulary.covers(c) for c in codes):
+        return True
+    return len(codes) == 1 and general_frequency(alias) < COMMON
 
 
 def _strip_places(text: str, places: tuple[str, ...]) -> str:
