@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.console.conftest import ADVISOR, browser_login, screenshot
+from tests.console.conftest import ADMIN, ADVISOR, browser_login, screenshot
 
 QUESTION = "东营老年产业协会什么时候成立的"
 NEW_FACT = "会址在东营区府前大街88号"
@@ -68,7 +68,7 @@ def test_import_a_csv_and_watch_the_progress_bar_reach_the_summary(page, tmp_pat
     csv = "名称,市,区,地址,电话,床位\n" + rows + ",南宁,,没有名称,,\n江南区颐养院,南宁,江南区,星光大道2号,0771-6666666,一百\n"
     path = Path(tmp_path) / "南宁助餐点.csv"
     path.write_text(csv, encoding="utf-8")
-    browser_login(page, ADVISOR)
+    browser_login(page, ADMIN)  # bulk import is an admin action
     page.goto("/console/import/")
     page.set_input_files("input[type=file]", str(path))
     page.click("button:has-text('开始导入')")
@@ -89,7 +89,7 @@ def test_an_oversize_file_is_refused_before_upload(page, tmp_path, app):
     app.config["ADVISOR_IMPORT_MAX_BYTES"] = 1000
     path = Path(tmp_path) / "大文件.csv"
     path.write_text("名称\n" + "养老院\n" * 500, encoding="utf-8")
-    browser_login(page, ADVISOR)
+    browser_login(page, ADMIN)
     page.goto("/console/import/")
     page.set_input_files("input[type=file]", str(path))
     assert "文件太大" in page.inner_text("#too-big")

@@ -34,10 +34,10 @@ def test_a_document_without_a_region_is_listed_with_a_warning(advisor, console_d
     assert "关于调整全市高龄老人生活津贴发放标准的通知" in page and "地区未识别" in page
 
 
-def test_one_correction_updates_every_record_of_the_document(advisor, console_dir, tmp_path):
+def test_one_correction_updates_every_record_of_the_document(admin, console_dir, tmp_path):
     records = imported(console_dir, tmp_path)
-    url = document_url(advisor)
-    response = post(advisor, url, {"title": "关于调整全市高龄老人生活津贴发放标准的通知", "issuer": "杭州市民政局",
+    url = document_url(admin)
+    response = post(admin, url, {"title": "关于调整全市高龄老人生活津贴发放标准的通知", "issuer": "杭州市民政局",
                                    "doc_no": "", "date": "2023-03-01", "region": "杭州"})
     assert response.status_code == 303
     store = Store.in_dir(console_dir)
@@ -52,9 +52,9 @@ def test_one_correction_updates_every_record_of_the_document(advisor, console_di
     assert entry.detail["records"] == len(records) and entry.detail["region"] == "杭州"
 
 
-def test_an_unknown_region_is_refused_and_nothing_changes(advisor, console_dir, tmp_path):
+def test_an_unknown_region_is_refused_and_nothing_changes(admin, console_dir, tmp_path):
     records = imported(console_dir, tmp_path)
-    response = post(advisor, document_url(advisor), {"title": "x", "issuer": "", "doc_no": "", "date": "",
+    response = post(admin, document_url(admin), {"title": "x", "issuer": "", "doc_no": "", "date": "",
                                                      "region": "火星市"})
     assert response.status_code == 400 and "不是已知的" in response.get_data(as_text=True)
     store = Store.in_dir(console_dir)

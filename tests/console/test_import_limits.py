@@ -48,9 +48,9 @@ def uploads_left(console_dir) -> list:
     return list((console_dir / UPLOADS_DIR).glob("*/*"))
 
 
-def test_the_file_is_parsed_in_a_process_of_its_own(advisor, console_dir):
-    location = upload(advisor, "南宁机构.csv", CSV.encode()).location
-    assert wait(advisor, location, timeout=60)["state"] == "done"
+def test_the_file_is_parsed_in_a_process_of_its_own(admin, console_dir):
+    location = upload(admin, "南宁机构.csv", CSV.encode()).location
+    assert wait(admin, location, timeout=60)["state"] == "done"
     worker = job_file(console_dir, location)["worker_pid"]
     assert worker and worker != os.getpid()
 
@@ -84,17 +84,17 @@ def test_an_import_past_its_memory_limit_costs_nothing(limited, console_dir):
     assert uploads_left(console_dir) == [] and count(console_dir) == before
 
 
-def test_a_killed_import_process_ends_the_job_as_failed(advisor, console_dir):
-    location = upload(advisor, "大文件.docx", memory_hungry_docx()).location
+def test_a_killed_import_process_ends_the_job_as_failed(admin, console_dir):
+    location = upload(admin, "大文件.docx", memory_hungry_docx()).location
     deadline = time.monotonic() + 30
     while not job_file(console_dir, location).get("worker_pid") and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(job_file(console_dir, location)["worker_pid"], signal.SIGKILL)
-    assert wait(advisor, location, timeout=60)["state"] == "failed"
+    assert wait(admin, location, timeout=60)["state"] == "failed"
     assert uploads_left(console_dir) == []
 
 
-def test_a_job_left_running_by_a_dead_worker_ends_as_failed(advisor, console_dir):
+def test_a_job_left_running_by_a_dead_worker_ends_as_failed(admin, console_dir):
     """The web worker died with its job (kill -9, a restart): the page must not say 正在读取文件 forever."""
     job_id = "0123456789abcdef"
     (console_dir / UPLOADS_DIR / job_id).mkdir(parents=True)
@@ -103,7 +103,7 @@ def test_a_job_left_running_by_a_dead_worker_ends_as_failed(advisor, console_dir
     (console_dir / JOBS_DIR / f"{job_id}.json").write_text(json.dumps(
         {"id": job_id, "user": "顾问小王", "files": ["bomb.docx"], "state": "reading", "started_at": "2026-12-01T00:00:00",
          "deadline": time.time() - 1}))
-    state = advisor.get(f"/console/import/{job_id}.json").get_json()
+    state = admin.get(f"/console/import/{job_id}.json").get_json()
     assert state["state"] == "failed" and state["finished"]
     assert not (console_dir / UPLOADS_DIR / job_id).exists()
-    assert "失败" in advisor.get(f"/console/import/{job_id}").get_data(as_text=True)
+    assert "失败" in admin.get(f"/console/import/{job_id}").get_data(as_text=True)

@@ -42,35 +42,35 @@ def count(console_dir):
         store.close()
 
 
-def test_csv_import_reports_each_skipped_row_with_file_and_line(advisor, console_dir):
+def test_csv_import_reports_each_skipped_row_with_file_and_line(admin, console_dir):
     before = count(console_dir)
-    response = upload(advisor, "南宁机构.csv", CSV.encode())
+    response = upload(admin, "南宁机构.csv", CSV.encode())
     assert response.status_code == 303
-    state = wait(advisor, response.location)
+    state = wait(admin, response.location)
     assert state["state"] == "done" and state["done"] == state["total"] == 2
-    html = advisor.get(response.location).get_data(as_text=True)
+    html = admin.get(response.location).get_data(as_text=True)
     assert "导入结果" in html and "跳过的内容（2 处）" in html
     skipped = re.findall(r"<tr><td>南宁机构.csv</td><td>(\d+)</td><td>([^<]*)", html)
     assert skipped == [("3", "没有名称（名称/name 列是空的）"), ("4", "床位「一百」不是整数")]
     assert count(console_dir) == before + 2
     entry = audits(console_dir, "import")[0]
-    assert entry.actor == "顾问小王" and entry.target == "南宁机构.csv"
+    assert entry.actor == "管理员" and entry.target == "南宁机构.csv"
     assert entry.detail == {"records": 2, "inserted": 2, "updated": 0, "unchanged": 0, "retired": 0, "skipped": 2}
-    recent = advisor.get("/console/import/").get_data(as_text=True)
-    assert "<td>顾问小王</td>" in recent and "南宁机构.csv 第 4 行：床位「一百」不是整数" in recent
+    recent = admin.get("/console/import/").get_data(as_text=True)
+    assert "<td>管理员</td>" in recent and "南宁机构.csv 第 4 行：床位「一百」不是整数" in recent
 
 
-def test_imported_records_are_listed_and_answered(advisor):
-    wait(advisor, upload(advisor, "南宁机构.csv", CSV.encode()).location)
-    listed = advisor.get("/console/records/?source=南宁机构.csv").get_data(as_text=True)
+def test_imported_records_are_listed_and_answered(admin):
+    wait(admin, upload(admin, "南宁机构.csv", CSV.encode()).location)
+    listed = admin.get("/console/records/?source=南宁机构.csv").get_data(as_text=True)
     assert "青秀区长者饭堂" in listed and "良庆区助浴点" in listed
-    reply = advisor.post("/api/v1/ask", json={"user_id": "import-test", "text": "良庆区助浴点在哪里"}).get_json()
+    reply = admin.post("/api/v1/ask", json={"user_id": "import-test", "text": "良庆区助浴点在哪里"}).get_json()
     assert "良庆区助浴点" in reply["reply"] and "《南宁机构.csv》" in reply["reply"]
 
 
-def test_kind_and_region_apply_to_the_file(advisor, console_dir):
-    job = upload(advisor, "bases.csv", "名称,地址\n康养示范基地,青秀山路\n".encode(), kind="base", region="南宁")
-    wait(advisor, job.location)
+def test_kind_and_region_apply_to_the_file(admin, console_dir):
+    job = upload(admin, "bases.csv", "名称,地址\n康养示范基地,青秀山路\n".encode(), kind="base", region="南宁")
+    wait(admin, job.location)
     store = Store.in_dir(console_dir)
     try:
         record = next(s.record for s in store.list(kind="base") if s.record.title == "康养示范基地")
@@ -79,31 +79,31 @@ def test_kind_and_region_apply_to_the_file(advisor, console_dir):
     assert record.region.name == "广西壮族自治区南宁市"
 
 
-def test_a_file_in_a_wrong_encoding_is_reported_and_costs_nothing(advisor, console_dir):
+def test_a_file_in_a_wrong_encoding_is_reported_and_costs_nothing(admin, console_dir):
     before = count(console_dir)
-    job = upload(advisor, "坏文件.csv", b"\xff\xfe\xfa" + "名称\n养老院\n".encode("utf-8")[:-3] + b"\x80\x81")
-    state = wait(advisor, job.location)
-    html = advisor.get(job.location).get_data(as_text=True)
+    job = upload(admin, "坏文件.csv", b"\xff\xfe\xfa" + "名称\n养老院\n".encode("utf-8")[:-3] + b"\x80\x81")
+    state = wait(admin, job.location)
+    html = admin.get(job.location).get_data(as_text=True)
     assert state["state"] == "done" and "没有导入任何记录" in html
     assert re.search(r"<td>坏文件.csv</td><td>\d+</td><td>文件", html)
     assert count(console_dir) == before
 
 
-def test_a_broken_pdf_is_named_in_the_summary(advisor, console_dir):
+def test_a_broken_pdf_is_named_in_the_summary(admin, console_dir):
     before = count(console_dir)
-    job = upload(advisor, "通知.pdf", b"%PDF-1.4\nthis is not really a pdf")
-    wait(advisor, job.location)
-    html = advisor.get(job.location).get_data(as_text=True)
+    job = upload(admin, "通知.pdf", b"%PDF-1.4\nthis is not really a pdf")
+    wait(admin, job.location)
+    html = admin.get(job.location).get_data(as_text=True)
     assert "<td>通知.pdf</td><td>—</td><td>PDF 文件损坏或无法读取" in html
     assert count(console_dir) == before
 
 
-def test_unsupported_type_and_missing_file_are_refused_on_the_form(advisor):
-    response = upload(advisor, "setup.exe", b"MZ")
+def test_unsupported_type_and_missing_file_are_refused_on_the_form(admin):
+    response = upload(admin, "setup.exe", b"MZ")
     assert response.status_code == 400 and "不支持这种文件" in response.get_data(as_text=True)
-    response = post(advisor, "/console/import/", {}, content_type="multipart/form-data")
+    response = post(admin, "/console/import/", {}, content_type="multipart/form-data")
     assert response.status_code == 400 and "请选择要导入的文件" in response.get_data(as_text=True)
-    response = upload(advisor, "a.csv", b"x", region="火星")
+    response = upload(admin, "a.csv", b"x", region="火星")
     assert response.status_code == 400 and "不认识的地区「火星」" in response.get_data(as_text=True)
 
 
@@ -124,36 +124,36 @@ def test_an_oversize_upload_is_refused_with_a_clear_message(small_limit_app, con
     assert count(console_dir) == before
 
 
-def test_uploads_may_exceed_the_webhook_body_limit(advisor, app):
+def test_uploads_may_exceed_the_webhook_body_limit(admin, app):
     rows = "".join(f"长者饭堂{i},南宁,青秀区,民族大道{i}号\n" for i in range(1600))
     data = ("名称,市,区,地址\n" + rows).encode()
     assert len(data) > app.config["MAX_CONTENT_LENGTH"]
-    state = wait(advisor, upload(advisor, "big.csv", data).location, timeout=120)
+    state = wait(admin, upload(admin, "big.csv", data).location, timeout=120)
     assert state["state"] == "done" and state["total"] == 1600
 
 
-def test_the_webhook_limit_still_holds_elsewhere(advisor):
-    response = advisor.post("/api/v1/ask", data=b"x" * 100_000, content_type="application/json")
+def test_the_webhook_limit_still_holds_elsewhere(admin):
+    response = admin.post("/api/v1/ask", data=b"x" * 100_000, content_type="application/json")
     assert response.status_code == 413
 
 
-def test_unknown_job_is_404(advisor):
-    assert advisor.get("/console/import/0123456789abcdef").status_code == 404
-    assert advisor.get("/console/import/0123456789abcdef.json").status_code == 404
-    assert advisor.get("/console/import/..%2Fsecret_key").status_code == 404
+def test_unknown_job_is_404(admin):
+    assert admin.get("/console/import/0123456789abcdef").status_code == 404
+    assert admin.get("/console/import/0123456789abcdef.json").status_code == 404
+    assert admin.get("/console/import/..%2Fsecret_key").status_code == 404
 
 
-def test_the_directory_template_downloads_and_an_xlsx_upload_imports(advisor):
-    page = advisor.get("/console/import/")
+def test_the_directory_template_downloads_and_an_xlsx_upload_imports(admin):
+    page = admin.get("/console/import/")
     assert "/console/import/template.xlsx" in page.get_data(as_text=True)
-    template = advisor.get("/console/import/template.xlsx")
+    template = admin.get("/console/import/template.xlsx")
     assert template.status_code == 200 and template.data.startswith(b"PK")
     from openpyxl import load_workbook
     book = load_workbook(io.BytesIO(template.data))
     book.active.append(["良庆区长者饭堂", "助餐点", "", "南宁", "良庆区", "", "五象大道3号", "0771-7777777"])
     buffer = io.BytesIO()
     book.save(buffer)
-    response = upload(advisor, "饭堂.xlsx", buffer.getvalue())
-    state = wait(advisor, response.location)
+    response = upload(admin, "饭堂.xlsx", buffer.getvalue())
+    state = wait(admin, response.location)
     assert (state["state"], state["done"], state["total"]) == ("done", 1, 1)
-    assert "良庆区长者饭堂" in advisor.get("/console/records/?q=良庆区长者饭堂").get_data(as_text=True)
+    assert "良庆区长者饭堂" in admin.get("/console/records/?q=良庆区长者饭堂").get_data(as_text=True)

@@ -42,9 +42,9 @@ def test_adding_one_synonym_reaches_the_bot_and_is_audited(advisor, console_dir)
     assert entry.target == "搓澡" and entry.detail == {"to_word": "助浴"}
 
 
-def test_saving_the_synonym_groups_audits_counts_not_lists(advisor, console_dir):
+def test_saving_the_synonym_groups_audits_counts_not_lists(admin, console_dir):
     text = synonyms_text(console_dir) + "\n托老所 日间照料 日托"
-    assert post(advisor, "/console/lexicon/synonyms", {"synonyms": text}).status_code == 302
+    assert post(admin, "/console/lexicon/synonyms", {"synonyms": text}).status_code == 302
     assert ["托老所", "日间照料", "日托"] in Lexicon(console_dir).synonym_groups()
     entry = audits(console_dir, "lexicon_synonyms")[0]
     assert entry.detail["added"] == 1 and entry.detail["removed"] == 0 and "托老所" not in str(entry.detail)
@@ -55,9 +55,9 @@ def test_saving_the_synonym_groups_audits_counts_not_lists(advisor, console_dir)
     ("助浴 长者饭堂", "同时在"),
     ("养老 a,b", "只能含汉字、字母和数字"),
 ])
-def test_bad_synonym_groups_are_shown_on_the_form_and_not_saved(advisor, console_dir, line, message):
+def test_bad_synonym_groups_are_shown_on_the_form_and_not_saved(admin, console_dir, line, message):
     before = synonyms_text(console_dir)
-    response = post(advisor, "/console/lexicon/synonyms", {"synonyms": before + "\n" + line})
+    response = post(admin, "/console/lexicon/synonyms", {"synonyms": before + "\n" + line})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and message in html and line in html
     assert synonyms_text(console_dir) == before and not audits(console_dir, "lexicon_synonyms")
@@ -69,10 +69,10 @@ def test_a_bad_synonym_pair_is_shown_on_the_form(advisor):
     assert response.status_code == 400 and "是同一个词" in html and 'value="助浴"' in html
 
 
-def test_a_dictionary_word_is_saved_audited_and_cuts_questions_at_once(advisor, console_dir, app):
+def test_a_dictionary_word_is_saved_audited_and_cuts_questions_at_once(admin, console_dir, app):
     words = Lexicon(console_dir).dictionary()
     text = "\n".join([*words, "长寿食堂"])
-    response = post(advisor, "/console/lexicon/dictionary", {"dictionary": text})
+    response = post(admin, "/console/lexicon/dictionary", {"dictionary": text})
     assert response.status_code == 302
     assert "长寿食堂" in Lexicon(console_dir).dictionary()
     entry = audits(console_dir, "lexicon_dictionary")[0]
@@ -82,11 +82,11 @@ def test_a_dictionary_word_is_saved_audited_and_cuts_questions_at_once(advisor, 
     assert "长寿食堂" in searcher_words  # the bot's searcher switched before the page said "saved"
 
 
-def test_a_large_knowledge_base_says_the_index_is_rebuilt_in_the_background(advisor, console_dir, app, monkeypatch):
+def test_a_large_knowledge_base_says_the_index_is_rebuilt_in_the_background(admin, console_dir, app, monkeypatch):
     monkeypatch.setattr(search, "BACKGROUND_FROM", 0)  # whatever the fixture's store holds
-    assert advisor.post("/api/v1/ask", json={"user_id": "elder", "text": "长者饭堂在哪"}).status_code == 200  # a serving bot
+    assert admin.post("/api/v1/ask", json={"user_id": "elder", "text": "长者饭堂在哪"}).status_code == 200  # a serving bot
     text = "\n".join([*Lexicon(console_dir).dictionary(), "长寿食堂"])
-    html = post(advisor, "/console/lexicon/dictionary", {"dictionary": text}, follow_redirects=True).get_data(as_text=True)
+    html = post(admin, "/console/lexicon/dictionary", {"dictionary": text}, follow_redirects=True).get_data(as_text=True)
     assert "索引正在后台按新词典重建" in html and "机器人已经用上新的词" not in html
     runtime = app.extensions["runtime"]
     builder = runtime.submit(lambda: runtime._advisor().searcher._builder[0]).result()
@@ -97,10 +97,10 @@ def test_a_large_knowledge_base_says_the_index_is_rebuilt_in_the_background(advi
     assert "长寿食堂" in searcher_words
 
 
-def test_a_bad_dictionary_entry_keeps_the_typed_text(advisor, console_dir):
+def test_a_bad_dictionary_entry_keeps_the_typed_text(admin, console_dir):
     before = Lexicon(console_dir).dictionary()
     text = "\n".join([*before, "两个 词 在一行 里"])
-    response = post(advisor, "/console/lexicon/dictionary", {"dictionary": text})
+    response = post(admin, "/console/lexicon/dictionary", {"dictionary": text})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "词里不能有空格" in html and "两个 词 在一行 里" in html
     assert Lexicon(console_dir).dictionary() == before and not audits(console_dir, "lexicon_dictionary")

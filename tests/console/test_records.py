@@ -76,10 +76,10 @@ def test_record_page_shows_citation_validity_and_history(advisor):
     assert "修改历史" in html and "首次录入" in html and "init" in html
 
 
-def test_unknown_record_is_404(advisor):
-    assert advisor.get("/console/records/no-such-record").status_code == 404
-    assert advisor.get("/console/records/no-such-record/edit").status_code == 404
-    assert post(advisor, "/console/records/no-such-record/retire").status_code == 404
+def test_unknown_record_is_404(admin):
+    assert admin.get("/console/records/no-such-record").status_code == 404
+    assert admin.get("/console/records/no-such-record/edit").status_code == 404
+    assert post(admin, "/console/records/no-such-record/retire").status_code == 404
 
 
 # -- creating ----------------------------------------------------------------------------
@@ -271,21 +271,21 @@ def test_a_conflict_shows_both_versions_field_by_field_and_saves_the_choice(advi
     assert (record.title, record.valid_to, record.tags) == ("标题A", "2030-12-31", ("协会", "东营"))
 
 
-def test_an_old_version_can_be_restored_and_it_is_audited(advisor, console_dir):
+def test_an_old_version_can_be_restored_and_it_is_audited(admin, console_dir):
     original = stored(console_dir, RECORD)[0].record
-    fields = form_of(RECORD, advisor)
-    assert post(advisor, f"/console/records/{RECORD}/edit", fields | {"title": "改错的标题", "tags": "改错"}).status_code == 302
-    html = advisor.get(f"/console/records/{RECORD}").get_data(as_text=True)
+    fields = form_of(RECORD, admin)
+    assert post(admin, f"/console/records/{RECORD}/edit", fields | {"title": "改错的标题", "tags": "改错"}).status_code == 302
+    html = admin.get(f"/console/records/{RECORD}").get_data(as_text=True)
     assert f'href="/console/records/{RECORD}/versions/1"' in html
-    page = advisor.get(f"/console/records/{RECORD}/versions/1").get_data(as_text=True)
+    page = admin.get(f"/console/records/{RECORD}/versions/1").get_data(as_text=True)
     assert "改错的标题" in page and original.title in page and "恢复这一版" in page
-    assert post(advisor, f"/console/records/{RECORD}/versions/1/restore").status_code == 302
+    assert post(admin, f"/console/records/{RECORD}/versions/1/restore").status_code == 302
     saved, history = stored(console_dir, RECORD)
     assert saved.version == 3 and saved.record.content_hash == original.content_hash
     assert [v.action for v in history] == ["insert", "update", "update"]
     (entry,) = audits(console_dir, "record_revert")
     assert (entry.target, entry.detail["restored"], entry.detail["version"]) == (RECORD, 1, 3)
-    assert advisor.get(f"/console/records/{RECORD}/versions/9").status_code == 404
+    assert admin.get(f"/console/records/{RECORD}/versions/9").status_code == 404
 
 
 def test_an_edit_reaches_the_bot_at_once(app, advisor):
@@ -302,26 +302,26 @@ def test_an_edit_reaches_the_bot_at_once(app, advisor):
 
 
 # -- retiring ----------------------------------------------------------------------------
-def test_retire_and_restore(advisor, console_dir):
-    assert post(advisor, f"/console/records/{RECORD}/retire").status_code == 302
+def test_retire_and_restore(admin, console_dir):
+    assert post(admin, f"/console/records/{RECORD}/retire").status_code == 302
     saved, history = stored(console_dir, RECORD)
     assert saved.status == "retired" and history[-1].action == "retire"
-    assert RECORD not in rows(advisor.get("/console/records/?q=老年产业协会").get_data(as_text=True))
-    assert RECORD in rows(advisor.get("/console/records/?q=老年产业协会&validity=retired").get_data(as_text=True))
-    assert RECORD not in [s["id"] for s in ask(advisor, QUESTION)["sources"]]
-    html = advisor.get(f"/console/records/{RECORD}").get_data(as_text=True)
+    assert RECORD not in rows(admin.get("/console/records/?q=老年产业协会").get_data(as_text=True))
+    assert RECORD in rows(admin.get("/console/records/?q=老年产业协会&validity=retired").get_data(as_text=True))
+    assert RECORD not in [s["id"] for s in ask(admin, QUESTION)["sources"]]
+    html = admin.get(f"/console/records/{RECORD}").get_data(as_text=True)
     assert "已停用" in html and "恢复" in html
 
-    assert post(advisor, f"/console/records/{RECORD}/restore").status_code == 302
+    assert post(admin, f"/console/records/{RECORD}/restore").status_code == 302
     saved, history = stored(console_dir, RECORD)
     assert saved.status == "active" and [v.action for v in history] == ["insert", "retire", "restore"]
-    assert RECORD in [s["id"] for s in ask(advisor, QUESTION, user="records-test-4")["sources"]]
+    assert RECORD in [s["id"] for s in ask(admin, QUESTION, user="records-test-4")["sources"]]
     assert [e.action for e in audits(console_dir, None) if e.target == RECORD] == ["record_restore", "record_retire"]
 
 
-def test_retiring_twice_is_harmless(advisor, console_dir):
-    post(advisor, f"/console/records/{RECORD}/retire")
-    response = post(advisor, f"/console/records/{RECORD}/retire")
+def test_retiring_twice_is_harmless(admin, console_dir):
+    post(admin, f"/console/records/{RECORD}/retire")
+    response = post(admin, f"/console/records/{RECORD}/retire")
     assert response.status_code == 302 and len(audits(console_dir, "record_retire")) == 1
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from knowledge.documents import FIELDS, correct, document, documents
 from webhook.console import context
+from webhook.console.auth import admin_required
 from webhook.console.records_form import KIND_LABELS
 from webhook.routes import runtime
 
@@ -30,6 +31,7 @@ def view(key):
 
 
 @bp.post("/<key>")
+@admin_required
 def save(key):
     found = _found(key)
     values = {field: request.form.get(field, "").strip() for field in (*FIELDS, "region")}

@@ -18,6 +18,7 @@ from knowledge.importers.spreadsheets import template_bytes
 from knowledge.importing import SUFFIXES
 from knowledge.regions import resolve
 from webhook.console import context
+from webhook.console.auth import admin_required
 from webhook.console.auth import signed_in_account
 from webhook.console.imports_jobs import JOBS, ImportLimits, Job, plain_reason, safe_name
 from webhook.console.records_form import KIND_LABELS, NATIONAL_WORDS
@@ -34,6 +35,7 @@ def index():
 
 
 @bp.post("/")
+@admin_required
 def upload():
     """Save the files, start the job, and go to its progress page."""
     files = [f for f in request.files.getlist("file") if f and f.filename]

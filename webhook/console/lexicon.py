@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from index.lexicon import Lexicon
 from webhook.console import context
+from webhook.console.auth import admin_required
 from webhook.routes import runtime
 
 bp = Blueprint("lexicon", __name__, url_prefix="/lexicon")
@@ -26,6 +27,7 @@ def index():
 
 
 @bp.post("/dictionary")
+@admin_required
 def save_dictionary():
     lexicon, text = _lexicon(), request.form.get("dictionary", "")
     before = set(lexicon.dictionary())
@@ -41,6 +43,7 @@ def save_dictionary():
 
 
 @bp.post("/synonyms")
+@admin_required
 def save_synonyms():
     lexicon, text = _lexicon(), request.form.get("synonyms", "")
     before = _groups(lexicon.synonym_groups())

@@ -19,6 +19,7 @@ from knowledge.records import UNIT_LABELS
 from knowledge.regions import Region
 from knowledge.store import StoredRecord
 from webhook.console import context
+from webhook.console.auth import admin_required
 from webhook.console.records_browse import (VALIDITY, VALIDITY_CHOICES, Filters, diff, flatten, history,
                                             paginate, validity)
 from webhook.console.records_conflict import conflict, version_record
@@ -143,11 +144,13 @@ def _version(record_id: str, number: str):
 
 
 @bp.post("/<record_id>/retire")
+@admin_required
 def retire(record_id):
     return _set_status(record_id, retire=True)
 
 
 @bp.post("/<record_id>/restore")
+@admin_required
 def restore(record_id):
     return _set_status(record_id, retire=False)
 
