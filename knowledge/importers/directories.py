@@ -32,6 +32,7 @@ HEADERS = {
     "hours": ("开放时间", "服务时间", "营业时间", "hours", "opening_hours"),
     "price": ("价格", "收费", "收费标准", "price", "fee"),
     "eligibility": ("服务对象", "适用对象", "申请条件", "eligibility", "who"),
+    "contact": ("联系人", "负责人", "院长", "contact", "manager"),
     "amount": ("金额", "补贴金额", "补贴标准", "amount"),
     "how_to_apply": ("申请方式", "办理流程", "how_to_apply"),
     "deadline": ("截止日期", "截止时间", "deadline"),
@@ -45,10 +46,10 @@ HEADERS = {
 _HEADER_INDEX = {alias.lower(): canonical for canonical, aliases in HEADERS.items() for alias in aliases}
 _KIND_WORDS = {"政策": "policy", "服务": "service", "机构": "service", "基地": "base", "补贴": "subsidy", "补助": "subsidy"}
 _PHONE = re.compile(r"^[0-9+()（）\-\s、/,，转]{5,40}$")
-_TEXT_FIELDS = ("type", "address", "phone", "hours", "beds", "price", "eligibility", "amount", "how_to_apply",
-                "deadline", "office")
-_LABELS = {"type": "类型", "address": "地址", "phone": "电话", "hours": "开放时间", "beds": "床位",
-           "price": "收费", "eligibility": "服务对象", "amount": "金额", "how_to_apply": "申请方式",
+_TEXT_FIELDS = ("type", "street", "address", "phone", "contact", "hours", "beds", "price", "eligibility", "amount",
+                "how_to_apply", "deadline", "office")
+_LABELS = {"type": "类型", "street": "街道", "contact": "联系人", "address": "地址", "phone": "电话", "hours": "开放时间",
+           "beds": "床位", "price": "收费", "eligibility": "服务对象", "amount": "金额", "how_to_apply": "申请方式",
            "deadline": "截止", "office": "负责部门"}
 
 
@@ -83,7 +84,8 @@ _PLACE_LEVELS = {"county": "district", "district": "district", "country": "distr
                  "city": "city", "province": "province", "street": "street", "town": "street"}
 _KEY_FIELDS = (({"phone", "tel", "telephone", "mobile"}, "phone"), ({"address", "addr", "location"}, "address"),
                ({"hours", "time"}, "hours"), ({"type", "category"}, "type"),
-               ({"introduce", "introduction", "intro", "description"}, "text"), ({"beds"}, "beds"))
+               ({"introduce", "introduction", "intro", "description"}, "text"), ({"beds"}, "beds"),
+               ({"manager", "contact", "principal"}, "contact"))
 
 
 def _program_key(header: str) -> str | None:
@@ -137,6 +139,9 @@ def _split_columns(row: dict) -> tuple[dict[str, str], dict[str, str]]:
     for header, value in row.items():
         value = (value or "").strip() if isinstance(value, str) else value
         canonical = canonical_header(str(header))
+        if canonical == "phone" and known.get("phone") and value:
+            known["phone"] += f"、{value}"  # a second phone column (shopTelephone, servicePhone): both are numbers to call
+            continue
         if canonical and canonical in known:
             canonical = None  # a second column for the same field (shopName, then subShopName) is kept as is
         if canonical:
@@ -172,8 +177,6 @@ def _attrs(known: dict) -> dict:
         attrs["beds"] = int(beds.group(1))
     if "phone" in attrs and not _PHONE.match(attrs["phone"]):
         raise RecordError(f"phone {attrs['phone']!r}: not a phone number")
-    if known.get("street"):
-        attrs["street"] = known["street"]
     return attrs
 
 
