@@ -134,9 +134,18 @@ def _v7_console_sessions_and_login_throttle(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE users SET failed_logins = 0, locked_until = ''")
 
 
+def _v8_canned_replies_and_notes(db: sqlite_utils.Database) -> None:
+    """常用回复 an advisor inserts when answering a taken-over conversation, and private notes on
+    a conversation that only advisors read (the elder never sees them)."""
+    db["canned_replies"].create({"id": int, "text": str, "created_by": str, "created_at": str}, pk="id")
+    db["conversation_notes"].create({"id": int, "user_id": str, "at": str, "author": str, "text": str}, pk="id")
+    db["conversation_notes"].create_index(["user_id", "id"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases, _v4_console_accounts,
     _v5_conversations_per_channel, _v6_urgent_seen, _v7_console_sessions_and_login_throttle,
+    _v8_canned_replies_and_notes,
 )
 LATEST = len(MIGRATIONS)
 

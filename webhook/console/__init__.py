@@ -32,10 +32,10 @@ def register(app: Flask) -> None:
 def _assemble() -> None:
     """Nest every area once, at import: a blueprint is set up before any app registers it."""
     from webhook.console import (cases, conversations, dashboard, documents, hittest, imports, lexicon, records,
-                                 unanswered, urgent, users)
+                                 replies, unanswered, urgent, users)
 
     areas = (auth, dashboard, records, documents, lexicon, imports, hittest, unanswered, conversations, cases, users,
-             urgent)
+             urgent, replies)
     for area in areas:
         bp.register_blueprint(area.bp)
     auth.guard(bp)

@@ -16,6 +16,8 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from advisor.session import SessionStore
 from knowledge.cases import CHINA_TZ, KIND_LABELS, STATUS_LABELS, Case, CaseBook
 from knowledge.conversations import Message, MessageLog
+from knowledge.notes import MAX_CHARS as NOTE_CHARS
+from knowledge.notes import CannedReplies, ConversationNotes
 from knowledge.privacy import mask
 from webhook.console import context, undelivered
 from webhook.console.handoffs import handed_back, taken_over, unread
@@ -100,8 +102,23 @@ def _transcript(user_id: str, reveal: bool):
                            channel=messages[-1].channel, paused_by=SessionStore(context.store()).paused_by(user_id),
                            cases=cases, sources=_source_titles(shown), reveal=reveal, human=HUMAN_INTENT,
                            max_reply=MAX_REPLY_CHARS, notice=RESUME_NOTICE, pushable=can_push(messages[-1].channel),
-                           handoff_state=handoffs_state, **_helpers())
+                           handoff_state=handoffs_state, notes=ConversationNotes(context.store()).of(user_id),
+                           canned=CannedReplies(context.store()).all(), max_note=NOTE_CHARS, **_helpers())
     return make_response(html)
+
+
+@bp.post("/<path:user_id>/note")
+def note(user_id: str):
+    """A private note on this conversation, for advisors only: the elder never sees it."""
+    _channel_of(user_id)
+    try:
+        ConversationNotes(context.store()).add(user_id, context.user().name, request.form.get("text", ""))
+    except ValueError:
+        flash(f"备注不能为空，最多 {NOTE_CHARS} 个字。", "error")
+    else:
+        context.audit("conversation_note", user_id)
+        flash("备注已保存（只有顾问看得到）。", "success")
+    return _back(user_id, "notes")
 
 
 def _source_titles(messages: list[Message]) -> dict[str, str]:

@@ -112,3 +112,16 @@ document.addEventListener("submit", function (event) {
     });
   });
 }());
+
+/* 常用回复: a button with data-insert puts its text into the reply box (data-target), at the cursor. */
+document.addEventListener("click", function (event) {
+  "use strict";
+  var button = event.target.closest ? event.target.closest("[data-insert]") : null;
+  var box = button && document.getElementById(button.getAttribute("data-target"));
+  if (!box) { return; }
+  var text = button.getAttribute("data-insert");
+  var start = box.selectionStart || box.value.length;
+  box.value = box.value.slice(0, start) + text + box.value.slice(box.selectionEnd || start);
+  box.focus();
+  box.selectionStart = box.selectionEnd = start + text.length;
+});
