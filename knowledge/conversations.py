@@ -15,7 +15,9 @@ from knowledge.clock import CHINA_TZ
 from knowledge.store import Store
 
 DIRECTIONS = ("in", "out")
-FEEDBACK = ("", "helpful", "unhelpful")
+# The person's 有用/没用 on a reply, or an advisor's 答错了 (a wrong answer found in a transcript):
+# unhelpful and wrong replies join the unanswered questions for review.
+FEEDBACK = ("", "helpful", "unhelpful", "wrong")
 # Intents whose replies are never meant to come from the knowledge base — small talk, 有用/没用,
 # the referral and handoff dialogues (a case follows them up), safety replies — so they are not
 # gaps in the knowledge and the unanswered list leaves them out. not_found and out_of_scope stay in.
@@ -114,6 +116,14 @@ class MessageLog:
         if not changed:
             raise KeyError(f"no reply with id {message_id}")
 
+    def mark_wrong(self, message_id: int, user_id: str) -> bool:
+        """An advisor found this bot reply wrong: it goes (back) on the review list with the
+        unanswered questions. False when it is no bot reply of this person."""
+        with self.store.transaction():
+            return self.db.execute(
+                "UPDATE messages SET feedback = 'wrong', handled = 0 WHERE id = ? AND user_id = ? AND direction = 'out' "
+                "AND text != '' AND coalesce(intent, '') != 'human'", [message_id, user_id]).rowcount == 1
+
     def mark_handled(self, ids: Iterable[int]) -> int:
         """An advisor dealt with these questions (added knowledge, called back); returns how many."""
         ids = [int(i) for i in ids]
@@ -186,7 +196,7 @@ class MessageLog:
                f"WHERE q.direction = 'in' AND q.at >= ? {handled} AND a.answered = 0 "
                f"AND coalesce(a.intent, '') NOT IN ({not_questions}) "
                f"AND coalesce(q.intent, '') NOT IN ({not_questions}) "
-               f"UNION SELECT q.* FROM messages q WHERE q.direction = 'out' AND q.feedback = 'unhelpful' "
+               f"UNION SELECT q.* FROM messages q WHERE q.direction = 'out' AND q.feedback IN ('unhelpful', 'wrong') "
                f"AND q.at >= ? {handled} ORDER BY id DESC")
         bound = _as_utc(since)
         return [_message(row) for row in self.db.query(sql, [bound, *NOT_QUESTIONS, *NOT_QUESTIONS, bound])]

@@ -22,7 +22,7 @@ ACTION_LABELS = {
     "case_create": "登记案件", "case_status": "改案件状态", "case_reopen": "重新打开案件", "case_edit": "改需求/说明",
     "case_assign": "分配案件", "case_note": "案件备注", "case_due": "改到期日", "case_reveal": "查看完整号码（案件）",
     "canned_add": "添加常用回复", "canned_remove": "删除常用回复", "conversation_note": "对话备注",
-    "document_edit": "修改文件信息", "resend": "重发未送达的消息",
+    "document_edit": "修改文件信息", "resend": "重发未送达的消息", "answer_wrong": "标为答错了",
 }
 DETAIL_LABELS = {
     "kind": "类别", "title": "标题", "fields": "改了", "version": "版本", "restored": "恢复的版本", "count": "条数",
@@ -32,14 +32,14 @@ DETAIL_LABELS = {
     "added": "新增", "removed": "删除", "words": "词数", "groups": "组数", "records": "记录", "inserted": "新增",
     "updated": "更新", "unchanged": "未变", "retired": "停用", "skipped": "跳过",
     "holder": "原接管人", "resolved": "已解决的工单", "key": "消息", "ok": "成功", "note": "说明", "client": "来源地址",
-    "locked": "已锁定", "issuer": "发文机关", "doc_no": "文号", "date": "日期", "region": "地区",
+    "locked": "已锁定", "message": "消息编号", "issuer": "发文机关", "doc_no": "文号", "date": "日期", "region": "地区",
 }
 CHANNEL_LABELS = {"wechat": "微信公众号", "wecom": "企业微信", "api": "网页/接口"}
 REASON_LABELS = {"bad_credentials": "用户名或密码不对", "locked": "账号已锁定", "disabled": "账号已停用"}
 SOURCE_LABELS = {"unanswered": "未答问题"}
 VALUE_WORDS = {"kind": {**RECORD_KINDS, **CASE_KINDS}, "status": STATUS_LABELS, "previous": STATUS_LABELS,
                "channel": CHANNEL_LABELS, "role": ROLE_LABELS, "reason": REASON_LABELS, "source": SOURCE_LABELS}
-PERSON_ACTIONS = ("reveal", "takeover", "conversation_reply", "resume", "conversation_note", "resend")  # targets that are chat users
+PERSON_ACTIONS = ("reveal", "takeover", "conversation_reply", "resume", "conversation_note", "resend", "answer_wrong")  # targets that are chat users
 
 
 def action_label(action: str) -> str:

@@ -107,6 +107,17 @@ def _transcript(user_id: str, reveal: bool):
     return make_response(html)
 
 
+@bp.post("/<path:user_id>/wrong")
+def wrong(user_id: str):
+    """答错了: this bot reply goes on the review list (未答问题) with the records it cited."""
+    raw = request.form.get("message_id", "")
+    if not raw.isdigit() or not MessageLog(context.store()).mark_wrong(int(raw), user_id):
+        abort(404, description="这位用户没有这条机器人回复。")
+    context.audit("answer_wrong", user_id, message=int(raw))
+    flash("已标为“答错了”，它已列入「未答问题」等待修正。", "success")
+    return _back(user_id, f"m{raw}")
+
+
 @bp.post("/<path:user_id>/note")
 def note(user_id: str):
     """A private note on this conversation, for advisors only: the elder never sees it."""

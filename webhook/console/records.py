@@ -94,6 +94,7 @@ def edit(record_id):
     else:
         changed = [c.label for c in diff(flatten(stored.record.content()), flatten(parsed.record.content()))]
         context.audit("record_update", record_id, fields="、".join(changed), version=stored.version + 1)
+        _mark_answered(record_id)
         refresh_searcher()
         flash(f"已保存第 {stored.version + 1} 版（改了：{'、'.join(changed)}）。机器人立即按新内容回答。", "success")
     return redirect(url_for(".view", record_id=record_id))

@@ -32,7 +32,7 @@ def index():
     return render_template("console/unanswered.html", groups=groups, since=since_text if since else "",
                            include_handled=include_handled,
                            threshold=THRESHOLD, max_items=MAX_ITEMS, questions=sum(g.count for g in groups),
-                           words=_words)
+                           words=_words, record_titles=_titles({rid for g in groups for rid in g.cited()}))
 
 
 def load_groups(since: date | None, include_handled: bool) -> list[Group]:
@@ -45,6 +45,11 @@ def load_groups(since: date | None, include_handled: bool) -> list[Group]:
         if item is not None:
             items.append(item)
     return group(items)
+
+
+def _titles(ids: set[str]) -> dict[str, str]:
+    store = context.store()
+    return {rid: stored.record.title for rid in ids if (stored := store.get(rid)) is not None}
 
 
 def _words(g: Group) -> list[str]:

@@ -41,8 +41,9 @@ class Item:
     question: str  # already masked: groups are shown, and phone numbers must not group questions
     user_id: str
     at: str
-    kind: str  # unanswered | unhelpful
+    kind: str  # unanswered | unhelpful (the person said 没用) | wrong (an advisor marked 答错了)
     handled: bool = False
+    cited: tuple[str, ...] = ()  # the records the reply rested on: what to correct
 
 
 @dataclass
@@ -96,6 +97,14 @@ class Group:
     def unhelpful(self) -> int:
         return sum(item.kind == "unhelpful" for item in self.items)
 
+    @property
+    def wrong(self) -> int:
+        return sum(item.kind == "wrong" for item in self.items)
+
+    def cited(self) -> list[str]:
+        """Records the group's rejected answers cited: correcting one may be the whole fix."""
+        return list(dict.fromkeys(record_id for item in self.items for record_id in item.cited))
+
     def examples(self, limit: int = 5) -> list[str]:
         """Distinct phrasings, most recent first."""
         return list(dict.fromkeys(item.question for item in self.items))[:limit]
@@ -144,5 +153,7 @@ def to_item(message, question=None) -> Item | None:
     if message.direction == "out":
         if question is None or not question.text.strip():
             return None
-        return Item(message.id, mask(question.text), message.user_id, message.at, "unhelpful", message.handled)
+        kind = "wrong" if message.feedback == "wrong" else "unhelpful"
+        return Item(message.id, mask(question.text), message.user_id, message.at, kind, message.handled,
+                    tuple(message.sources))
     return Item(message.id, mask(message.text), message.user_id, message.at, "unanswered", message.handled)
