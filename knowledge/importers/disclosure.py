@@ -39,12 +39,16 @@ class Disclosure:
 
 def read_disclosure(lines: list[tuple[int, str]]) -> Disclosure:
     """The labelled fields among `lines` (the header's; a block needs at least two labels)."""
-    found, block = Disclosure(), set()
+    found, block, previous = Disclosure(), set(), False
     for no, text in lines:
         pairs = _pairs(fold(text))
         if not pairs:
+            if previous and _continues(text):
+                block.add(no)  # a long field wrapped onto the next line ('…社会保障局;' + '北京市…')
+            previous = False
             continue
         block.add(no)
+        previous = True
         for name, value in pairs:
             if name and value and not getattr(found, name):
                 setattr(found, name, _clean(name, value))
@@ -52,6 +56,11 @@ def read_disclosure(lines: list[tuple[int, str]]) -> Disclosure:
         found.lines = block
         return found
     return Disclosure()
+
+
+def _continues(text: str) -> bool:
+    folded = fold(text).strip()
+    return "。" not in folded and (";" in folded or "；" in text) and len(folded) <= 80
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:

@@ -134,7 +134,9 @@ def _first_date(prelude: Lines) -> str:
     """When nothing signs the text: a regulation's history lines ('2006年12月29日…会议通过',
     '2017年7月21日…决定修正', '…国务院令第456号公布') date it by its latest adoption, amendment
     or promulgation (not its 施行 date); anything else by the first date of its header."""
-    history = [found for _, text in prelude if _HISTORY.search(text) and (found := find_date(text))]
+    following = [text for _, text in prelude[1:]] + [""]  # a PDF may wrap '…会议通过' onto the next line
+    history = [found for (_, text), after in zip(prelude, following)
+               if (found := find_date(text)) and _HISTORY.search(text + after[:30])]
     return history[-1] if history else next((found for _, text in prelude if (found := find_date(text))), "")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from knowledge.importers.archives import ArchiveError, check_office_archive
 from knowledge.importers.markdown import markdown_text
 from knowledge.importers.webpage import html_text
-from knowledge.importers.textio import DecodeError, decode, normalise
+from knowledge.importers.textio import DecodeError, decode, normalise, simplified
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*[/／共]\s*\d+\s*页?)?|\d+\s*/\s*\d+)\s*$")
@@ -28,6 +28,11 @@ class ReadError(ValueError):
 
 
 def read_document(path: Path, data: bytes) -> str:
+    """The document's text, in simplified script (see `textio.simplified`)."""
+    return simplified(_read(path, data))
+
+
+def _read(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
     try:
         if suffix in (".html", ".htm"):

@@ -59,3 +59,18 @@ def normalise(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text).translate(_FULL_WIDTH)
+
+
+TRADITIONAL_SHARE = 0.02  # of the Chinese characters: above it a text is written in traditional script
+
+
+def simplified(text: str) -> str:
+    """A text written in traditional script (a 香港/台湾 copy, an old 繁体 export), in simplified:
+    headings (第一條), labels ([主題分類]) and every rule of the parser are written in simplified,
+    and so are the questions once normalised. A simplified text is returned as it is."""
+    import zhconv
+
+    converted = zhconv.convert(text, "zh-hans")
+    cjk = sum("\u4e00" <= char <= "\u9fff" for char in text) or 1
+    changed = sum(a != b for a, b in zip(text, converted)) if len(converted) == len(text) else cjk
+    return converted if changed / cjk > TRADITIONAL_SHARE else text
