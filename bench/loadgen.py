@@ -219,7 +219,7 @@ def free_port() -> int:
 def advisor_env(data_dir: Path, cache: int) -> dict:
     return {"ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_API_TOKEN": "", "ADVISOR_ANSWER_CACHE": str(cache),
             "WECHAT_TOKEN": TOKEN, "WECHAT_ENCODING_AES_KEY": AES_KEY, "WECHAT_APP_ID": APP_ID,
-            "WECHAT_APP_SECRET": "", "WECOM_TOKEN": ""}
+            "WECHAT_APP_SECRET": "", "WECOM_TOKEN": "", "WECHAT_MESSAGE_MODE": "compatible"}  # plain and aes cells
 
 
 def wrk_cell(server: Server, clients: int, duration: float) -> dict | None:

@@ -28,6 +28,13 @@ def _on_off_auto(raw: str) -> str:
     return value
 
 
+def _message_mode(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("auto", "plain", "compatible", "safe"):
+        raise ValueError("must be plain, compatible, safe or auto")
+    return value
+
+
 def _positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -70,6 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WECHAT_APP_ID", "", "WeChat Official Account AppID."),
     Setting("WECHAT_APP_SECRET", "", "WeChat AppSecret, for the customer-service send API.", secret=True),
     Setting("WECHAT_ENCODING_AES_KEY", "", "WeChat EncodingAESKey (43 chars) for compatible and safe modes.", secret=True),
+    Setting("WECHAT_MESSAGE_MODE", "auto", "Which WeChat message modes /webhooks/wechat accepts: plain (signed URL, body in the clear), compatible (plain and encrypted, as WeChat sends both while an account switches), or safe (only the encrypted body under a valid msg_signature); auto = safe when WECHAT_ENCODING_AES_KEY is set, else plain. Anything else is refused with 403.", _message_mode),
     Setting("WECHAT_API_BASE", "https://api.weixin.qq.com", "Base URL of the WeChat API (a local fake in tests)."),
     Setting("WECOM_TOKEN", "", "WeCom callback token; unset disables /webhooks/wecom.", secret=True),
     Setting("WECOM_CORP_ID", "", "WeCom CorpID."),

@@ -11,6 +11,7 @@ from knowledge import settings
 from knowledge.datadir import private_secret
 from knowledge.store import Store
 from webhook import errors, logs, routes
+from webhook.channels.wechat import accepts
 from webhook.channels.wxcrypto import InvalidAESKey, decode_aes_key
 from webhook.runtime import Runtime
 
@@ -46,12 +47,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def check_channel_keys(config) -> None:
-    """A malformed EncodingAESKey is a deployment error: refuse to start, naming the variable,
-    rather than answer every callback with a 500."""
+    """A malformed EncodingAESKey, or an encrypted WECHAT_MESSAGE_MODE without a key, is a
+    deployment error: refuse to start, naming the variable, rather than answer every callback
+    with a 500 (or refuse every one)."""
     for enabled, key in (("WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY"), ("WECOM_TOKEN", "WECOM_ENCODING_AES_KEY")):
         if config.get(enabled) and config.get(key):
             try:
                 decode_aes_key(config[key])
             except InvalidAESKey as exc:
                 raise settings.SettingError(f"{key}: {exc}") from None
+    if config.get("WECHAT_TOKEN"):
+        try:
+            accepts(config.get("WECHAT_MESSAGE_MODE", "auto"), config.get("WECHAT_ENCODING_AES_KEY", ""))
+        except ValueError as exc:
+            raise settings.SettingError(f"WECHAT_MESSAGE_MODE: {exc}") from None
 

@@ -263,6 +263,7 @@ def wechat_app(console_dir, fake_wechat):  # noqa: F811 - the fixture imported a
     """The console app with the WeChat channel on, sending through the fake WeChat API."""
     app = create_app(app_config(console_dir, WECHAT_TOKEN=WECHAT_TOKEN, WECHAT_APP_ID=APP_ID,
                                 WECHAT_APP_SECRET=APP_SECRET, WECHAT_ENCODING_AES_KEY=WECHAT_AES_KEY,
+                                WECHAT_MESSAGE_MODE="compatible",  # they post plaintext
                                 WECHAT_API_BASE=fake_wechat.url))
     yield app
     app.extensions["runtime"].close()

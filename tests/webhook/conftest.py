@@ -42,7 +42,9 @@ def config(data_dir: Path, **extra) -> dict:
             "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
             "WECHAT_API_BASE": "http://127.0.0.1:9", "WECOM_TOKEN": WECOM_TOKEN, "WECOM_CORP_ID": CORP_ID,
             "WECOM_ENCODING_AES_KEY": WECOM_AES_KEY, "WECOM_AGENT_ID": WECOM_AGENT, "WECOM_SECRET": CORP_SECRET,
-            "WECOM_API_BASE": "http://127.0.0.1:9", **extra}
+            "WECOM_API_BASE": "http://127.0.0.1:9",
+            "WECHAT_MESSAGE_MODE": "compatible",  # the channel tests post all three modes to one app
+            **extra}
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from knowledge import settings
 from tests.webhook.conftest import WeChatClient, config, text_xml, unique
 from tests.webhook.test_wecom import WeComClient, wecom_text
 from tests.webhook.test_wechat_delivery import QUESTION, Counter
@@ -67,3 +68,54 @@ def test_nonces_are_forgotten_once_their_timestamp_is_out_of_the_window(tmp_path
     nonces.check("wechat", "1700000400", "n2", b"<xml>2</xml>")
     assert nonces.count() == 1
     nonces.close()
+
+
+# --- point 8: no downgrade from safe mode ---------------------------------------------------
+
+@pytest.fixture
+def mode(app, monkeypatch):
+    """Set WECHAT_MESSAGE_MODE on the module's app (the route reads the settings per request)."""
+    return lambda value: monkeypatch.setitem(app.config, "WECHAT_MESSAGE_MODE", value)
+
+
+@pytest.mark.parametrize("extra", [{}, {"encrypt_type": "raw"}, {"encrypt_type": ""}])
+def test_with_a_key_a_plaintext_request_is_refused_by_default(wechat, mode, monkeypatch, extra):
+    counter = Counter(monkeypatch)
+    mode(settings.BY_NAME["WECHAT_MESSAGE_MODE"].default)
+    response = wechat.plain(text_xml(unique(), QUESTION), **extra)
+    assert response.status_code == 403 and "safe" in response.get_json()["error"]
+    assert counter.calls == []
+    assert "南宁" in wechat.text(wechat.aes(text_xml(unique(), QUESTION)))
+
+
+def test_compatible_mode_accepts_both_as_wechat_sends_them(wechat, mode):
+    mode("compatible")
+    assert "南宁" in wechat.text(wechat.plain(text_xml(unique(), QUESTION)))
+    assert "南宁" in wechat.text(wechat.aes(text_xml(unique(), QUESTION), compat=True))
+
+
+def test_plain_mode_accepts_only_plaintext(wechat, mode):
+    mode("plain")
+    assert "南宁" in wechat.text(wechat.plain(text_xml(unique(), QUESTION)))
+    assert wechat.aes(text_xml(unique(), QUESTION)).status_code == 403
+
+
+def test_without_a_key_the_default_is_plain(module_dir):
+    app = create_app(config(module_dir, WECHAT_ENCODING_AES_KEY="", WECHAT_MESSAGE_MODE="auto"))
+    try:
+        wechat = WeChatClient(app.test_client())
+        assert "南宁" in wechat.text(wechat.plain(text_xml(unique(), QUESTION)))
+    finally:
+        app.extensions["runtime"].close()
+
+
+@pytest.mark.parametrize("value", ["safe", "compatible"])
+def test_an_encrypted_mode_without_a_key_refuses_to_start(module_dir, value):
+    with pytest.raises(settings.SettingError, match="WECHAT_MESSAGE_MODE"):
+        create_app(config(module_dir, WECHAT_ENCODING_AES_KEY="", WECHAT_MESSAGE_MODE=value))
+
+
+def test_an_unknown_mode_is_a_setting_error():
+    with pytest.raises(settings.SettingError, match="WECHAT_MESSAGE_MODE"):
+        settings.load({"WECHAT_MESSAGE_MODE": "aes"})
+    assert settings.load({"WECHAT_MESSAGE_MODE": "Safe"})["WECHAT_MESSAGE_MODE"] == "safe"

@@ -277,11 +277,11 @@ def test_ten_megabytes_is_413(wechat):
     assert response.status_code == 413
 
 
-def test_safe_mode_unconfigured_is_400(module_dir):
-    app = create_app(config(module_dir, WECHAT_ENCODING_AES_KEY=""))
+def test_safe_mode_unconfigured_is_refused(module_dir):
+    app = create_app(config(module_dir, WECHAT_ENCODING_AES_KEY="", WECHAT_MESSAGE_MODE="auto"))
     wechat = WeChatClient(app.test_client(), token=WECHAT_TOKEN)
     response = wechat.aes(text_xml(unique(), QUESTION))
-    assert response.status_code == 400 and "not configured" in response.get_json()["error"]
+    assert response.status_code == 403 and "plain" in response.get_json()["error"]
     app.extensions["runtime"].close()
 
 

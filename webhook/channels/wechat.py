@@ -6,6 +6,12 @@ plain (signature over token/timestamp/nonce, XML in the clear), compatible and s
 the clear fields beside it, which are ignored: only the signed ciphertext is believed). A reply
 goes back the way the message came: encrypted for aes, in the clear for plain.
 
+Which of them this server accepts is WECHAT_MESSAGE_MODE (`accepts`): with an EncodingAESKey
+the default is safe, so a plaintext request — no `encrypt_type`, or `raw` — is refused: its
+signature does not cover the body, and accepting it would undo what safe mode protects
+(anyone holding one signed URL could post any body). Compatible mode takes both, as WeChat
+itself sends them while an account switches modes.
+
 Errors are `ProtocolError`s with short safe messages; the routes turn `BadSignature` into 403
 and every other one into 400. Signature and timestamp are checked before a plain body is parsed.
 """
@@ -15,9 +21,26 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from webhook.channels import wxmessages as wx
-from webhook.channels.wxcrypto import MessageCrypto, ProtocolError, check_signature, check_timestamp
+from webhook.channels.wxcrypto import BadSignature, MessageCrypto, ProtocolError, check_signature, check_timestamp
 
 SUCCESS = "success"  # what WeChat wants when there is no passive reply
+MODES = ("plain", "compatible", "safe")
+
+
+class ModeRefused(BadSignature):
+    """A message in a mode this server does not accept (403): unauthenticated as far as it goes."""
+
+
+def accepts(mode: str, encoding_aes_key: str) -> str:
+    """The mode in force for WECHAT_MESSAGE_MODE `mode` ("auto": safe with a key, else plain);
+    ValueError for an encrypted mode without a key, which could never open a message."""
+    if mode == "auto":
+        return "safe" if encoding_aes_key else "plain"
+    if mode not in MODES:
+        raise ValueError(f"must be one of {', '.join(MODES)} or auto")
+    if mode != "plain" and not encoding_aes_key:
+        raise ValueError(f"{mode} mode needs WECHAT_ENCODING_AES_KEY")
+    return mode
 
 
 @dataclass(frozen=True)
@@ -47,8 +70,8 @@ class EncryptedChannel:
         self.crypto = crypto
 
     def open_encrypted(self, args: Mapping[str, str], body: bytes) -> Inbound:
-        if self.crypto is None:
-            raise ProtocolError("encrypted mode is not configured (EncodingAESKey unset)")
+        """Only called with a crypto: WeCom always has one, WeChat only accepts an encrypted
+        mode with a key (`accepts`)."""
         msg_signature, timestamp, nonce = required(args, "msg_signature", "timestamp", "nonce")
         check_timestamp(timestamp)  # cheap, and before any XML is parsed (so not again below)
         _, encrypted, _ = wx.parse_envelope(body)
@@ -68,9 +91,10 @@ class EncryptedChannel:
 class WeChatChannel(EncryptedChannel):
     name = "wechat"
 
-    def __init__(self, token: str, app_id: str = "", encoding_aes_key: str = ""):
+    def __init__(self, token: str, app_id: str = "", encoding_aes_key: str = "", mode: str = "auto"):
         super().__init__(MessageCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None)
         self._token = token
+        self.mode = accepts(mode, encoding_aes_key)
 
     def __repr__(self) -> str:
         return "WeChatChannel()"
@@ -82,9 +106,14 @@ class WeChatChannel(EncryptedChannel):
         return echostr
 
     def open(self, args: Mapping[str, str], body: bytes) -> Inbound:
-        """POST: the verified message, in whichever mode it came."""
+        """POST: the verified message, in whichever accepted mode it came."""
         if args.get("encrypt_type", "raw").lower() == "aes":
+            if self.mode == "plain":
+                raise ModeRefused("encrypted messages are not accepted (WECHAT_MESSAGE_MODE is plain)")
             return self.open_encrypted(args, body)
+        if self.mode == "safe":
+            raise ModeRefused("plaintext messages are not accepted in safe mode: encrypt_type=aes and msg_signature"
+                              " are required")
         nonce = self._check(args)
         return Inbound(wx.parse_message(body), False, nonce)
 

@@ -16,14 +16,15 @@ def channel() -> WeChatChannel:
     config = current_app.config
     if not config.get("WECHAT_TOKEN"):
         abort(404)
-    return _channel(config["WECHAT_TOKEN"], config.get("WECHAT_APP_ID", ""), config.get("WECHAT_ENCODING_AES_KEY", ""))
+    return _channel(config["WECHAT_TOKEN"], config.get("WECHAT_APP_ID", ""), config.get("WECHAT_ENCODING_AES_KEY", ""),
+                    config.get("WECHAT_MESSAGE_MODE", "auto"))
 
 
 @lru_cache(maxsize=8)
-def _channel(token: str, app_id: str, encoding_aes_key: str) -> WeChatChannel:
+def _channel(token: str, app_id: str, encoding_aes_key: str, mode: str) -> WeChatChannel:
     """One channel per distinct settings, not per request: it decodes the AES key and sets up the
     cipher once. It holds nothing that changes, so every request and thread may share it."""
-    return WeChatChannel(token, app_id, encoding_aes_key)
+    return WeChatChannel(token, app_id, encoding_aes_key, mode)
 
 
 @bp.get("/wechat")
