@@ -24,7 +24,9 @@ from tests.webhook.test_serve import _wait_for_health, free_port
 @pytest.fixture
 def server(data_dir, tmp_path):
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "WECHAT_TOKEN": WECHAT_TOKEN,
-           "WECHAT_ENCODING_AES_KEY": "", "ADVISOR_API_TOKEN": "", "no_proxy": "127.0.0.1"}
+           "WECHAT_ENCODING_AES_KEY": "", "ADVISOR_API_TOKEN": "", "no_proxy": "127.0.0.1",
+           # a busy machine must not turn the passive reply into "success": the deadline is not tested here
+           "WECHAT_REPLY_DEADLINE": "20"}
     subprocess.run([sys.executable, "-m", "webhook.cli", "init"], env=env, check=True, capture_output=True)
     port = free_port()
     log_path = tmp_path / "server.log"
@@ -47,7 +49,7 @@ def signed_path() -> str:
 def post_wechat(base: str, xml: str) -> str:
     request = urllib.request.Request(f"{base}{signed_path()}", data=xml.encode(), method="POST",
                                      headers={"Content-Type": "text/xml"})
-    with urllib.request.urlopen(request, timeout=15) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         return response.read().decode()
 
 
@@ -94,7 +96,7 @@ def test_one_msgid_three_times_across_two_workers(server, data_dir):
     base, log_path = server
     xml = text_xml(unique(), "南宁长者饭堂有补贴吗", msg_id=unique("msg")).encode()
     port = int(base.rsplit(":", 1)[1])
-    held = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    held = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     held.putrequest("POST", signed_path())
     held.putheader("Content-Type", "text/xml")
     held.putheader("Content-Length", str(len(xml)))
