@@ -23,6 +23,7 @@ from webhook.console.auth import admin_required
 from webhook.console.records_browse import (VALIDITY, VALIDITY_CHOICES, Filters, diff, flatten, history,
                                             paginate, validity)
 from webhook.console.records_conflict import conflict, version_record
+from webhook.console.records_search import duplicates, understood
 from webhook.console.records_form import KIND_LABELS, SOURCE_KINDS, Parsed, blank, parse, values_of
 from webhook.routes import runtime
 
@@ -33,14 +34,16 @@ PREFILL = ("kind", "title", "text", "region", "tags")  # other pages may link he
 @bp.get("/")
 def index():
     filters = Filters.from_args(request.args)
+    if filters.q:
+        filters.understood = tuple(understood(filters.q))
     today = china_today().isoformat()
     everything = context.store().list(status=None)
-    found = [stored for stored in everything if filters.keep(stored, today)]
+    found = filters.ranked([stored for stored in everything if filters.keep(stored, today)])
     page = paginate(found, _page_number(request.args.get("page")))
     return render_template("console/records.html", page=page, filters=filters, kinds=KIND_LABELS,
                            validity_choices=VALIDITY_CHOICES, badges={s.record.id: VALIDITY[validity(s, today)]
                                                                       for s in page.items},
-                           region_names=_present_regions(everything),
+                           region_names=_present_regions(everything), copies=duplicates(everything),
                            source_names=sorted({s.record.source.title for s in everything if s.record.source.title}))
 
 
@@ -73,7 +76,10 @@ def _mark_answered(record_id: str) -> None:
 @bp.get("/<record_id>")
 def view(record_id):
     stored = _stored(record_id)
+    everything = {s.record.id: s for s in context.store().list(status=None)}
+    copies = [everything[other] for other in duplicates(list(everything.values())).get(record_id, [])]
     return render_template("console/records_view.html", stored=stored, record=stored.record, kinds=KIND_LABELS,
+                           copies=copies,
                            badge=VALIDITY[validity(stored)], units=UNIT_LABELS, attr_labels=ATTR_LABELS,
                            history=history(context.store().history(record_id)))
 

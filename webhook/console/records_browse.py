@@ -49,6 +49,7 @@ class Filters:
     validity: str = ""
     region_found: Region | None = None  # what `region` resolved to; None when not given
     problem: str = ""
+    understood: tuple[str, ...] = ()  # ids the bot's own search finds for `q`, best first
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -80,7 +81,13 @@ class Filters:
         if self.source and not _mentions(self.source, record.source.title, record.source.doc_no,
                                          record.source.issuer, record.source.file, stored.origin):
             return False
-        return not self.q or _mentions(self.q, record.id, record.title, record.text, " ".join(record.tags))
+        return (not self.q or record.id in self.understood
+                or _mentions(self.q, record.id, record.title, record.text, " ".join(record.tags)))
+
+    def ranked(self, found: list[StoredRecord]) -> list[StoredRecord]:
+        """What the bot's search found first, in its order; the word matches after."""
+        rank = {record_id: n for n, record_id in enumerate(self.understood)}
+        return sorted(found, key=lambda stored: rank.get(stored.record.id, len(rank)))
 
 
 def _in_region(wanted: Region, region: Region) -> bool:
