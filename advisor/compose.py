@@ -65,10 +65,19 @@ def how_to_apply(record: Record) -> str:
     return "\n".join(found)
 
 
+def _name_key(name: str) -> str:
+    """An institution's name compared without brackets' width, spaces or a leading 'XX市'."""
+    return re.sub(r"[\s()（）·•.。]", "", name)
+
+
 def numbered_list(records: list[Record]) -> tuple[str, list[str]]:
     """Institutions numbered 1…n and grouped by place; returns the text and the ids in order."""
     groups: dict[str, list[Record]] = {}
+    named: set[str] = set()
     for record in sorted(records, key=_list_position):
+        if (key := _name_key(_institution_name(record))) in named:
+            continue  # two sources naming one institution (a list in a notice and a directory): listed once
+        named.add(key)
         groups.setdefault(record.region.short or record.region.name or "全国", []).append(record)
     lines, ids = [], []
     for place, members in groups.items():

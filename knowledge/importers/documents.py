@@ -115,8 +115,12 @@ class _Converter:
                 self._clause(clause)
         for institution in document.institutions:
             self._institution(institution)
-        for number, row in enumerate(document.table_rows, 1):
-            self._table_row(number, row)
+        for table in _tables(document.table_rows):
+            if len(table) <= SHORT_TABLE:
+                self._short_table(table)
+            else:
+                for row in table:
+                    self._table_row(document.table_rows.index(row) + 1, row)
         return self.rows
 
     def _clause(self, clause: Clause) -> None:
@@ -139,6 +143,15 @@ class _Converter:
         ident = f"{self.key}-inst-{inst.number or hashlib.sha1(inst.name.encode()).hexdigest()[:8]}"
         self._add(inst.line, ident, inst.name, text, (inst.caption,), kind=kind, region=region,
                   attrs={k: v for k, v in attrs.items() if v})
+
+    def _short_table(self, rows: list[TableRow]) -> None:
+        """A short table (an amount table by age band) as one record: one line per row, its first
+        cell then the others with their headers — '80—89周岁：标准：每人每月100元'."""
+        lines = [_row_line(row.cells) for row in rows]
+        caption = rows[0].caption or _first_words(lines[0])
+        title = f"{self.region.short}：{caption}" if self.region.short else caption
+        self._add(rows[0].line, f"{self.key}-table-{rows[0].line}", title, "\n".join(lines), (rows[0].caption,),
+                  units=_row_units({k: "、".join(r.cells.get(k, "") for r in rows) for k in ("牵头部门", "配合部门")}))
 
     def _table_row(self, number: int, row: TableRow) -> None:
         text = "\n".join(f"{header}：{value}" for header, value in row.cells.items() if value)
@@ -183,6 +196,28 @@ def _is_empty_heading(clause: Clause) -> bool:
     if clause.text.strip():
         return _SECTION_MARK.fullmatch(fold(clause.text.strip())) is not None
     return bool(clause.heading_path) and bool(_DIVISION.match(clause.heading_path[-1]))
+
+
+SHORT_TABLE = 12  # rows: a table this short is read as one answer, not row by row
+
+
+def _tables(rows: list[TableRow]) -> list[list[TableRow]]:
+    """Table rows grouped into their tables (consecutive rows under one caption and headers)."""
+    tables: list[list[TableRow]] = []
+    for row in rows:
+        if tables and tables[-1][-1].caption == row.caption and list(tables[-1][-1].cells) == list(row.cells):
+            tables[-1].append(row)
+        else:
+            tables.append([row])
+    return tables
+
+
+def _row_line(cells: dict[str, str]) -> str:
+    values = [(header, value) for header, value in cells.items() if value]
+    if not values:
+        return ""
+    first, rest = values[0][1], values[1:]
+    return first + ("：" + "；".join(f"{h}：{v}" for h, v in rest) if rest else "")
 
 
 def _row_units(cells: dict[str, str]) -> dict:

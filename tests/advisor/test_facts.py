@@ -42,3 +42,11 @@ def test_a_long_record_leads_with_the_sentence_holding_the_fact():
     text = "本市对老年人实行补贴制度，具体由各区组织实施，街道负责受理申请并初审。" * 3 + "失能老年人护理补贴每人每月600元。"
     assert leading_sentence(text, "amount", ("补贴",)) == "失能老年人护理补贴每人每月600元。"
     assert leading_sentence("每人每月600元。", "amount", ("补贴",)) == ""
+
+
+def test_a_listing_names_each_institution_once():
+    from advisor.compose import numbered_list
+    same = [Record.from_dict({"id": f"r{n}", "kind": "service", "title": title, "text": "x", "region": "海口"})
+            for n, title in enumerate(["海口市振东(米铺)老年公寓", "海口市振东（米铺）老年公寓", "海口颐养院"])]
+    text, ids = numbered_list(same)
+    assert len(ids) == 2 and text.count("振东") == 1
