@@ -143,7 +143,9 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> Delivery | None:
 
 def answer_later(runtime: Runtime, job: Job, attempt: int) -> Future:
     """Answer a message taken over as handed over: stored as async, then sent (webhook/recovery.py)."""
-    return runtime.submit(_run, runtime, job, attempt)
+    answering = runtime.submit(_run, runtime, job, attempt)
+    answering.add_done_callback(_log_failure)
+    return answering
 
 
 def send_later(runtime: Runtime, job: Job, parts: list[str]) -> Future:

@@ -184,3 +184,19 @@ def test_a_passive_answer_logs_no_error(wechat, caplog):
         reply = wechat.text(wechat.plain(text_xml(unique(), QUESTION)))
     assert "南宁" in reply
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.expect_errors(r"webhook.delivery: answer job failed unexpectedly")
+def test_an_unexpected_failure_of_a_recovered_answer_job_is_logged(app, api, monkeypatch, caplog):
+    """A bug in an answer job nobody waits for (a sweep's) must reach the log, not vanish in its future."""
+    from tests.webhook.test_recovery import dead_pid, orphan
+    from webhook import delivery, recovery
+
+    def broken(runtime, message):
+        raise RuntimeError("a bug outside the ledger")
+
+    monkeypatch.setattr(delivery, "_reply", broken)
+    orphan(app, unique(), dead_pid(), age=1)
+    with caplog.at_level(logging.ERROR, logger="webhook.delivery"):
+        assert recovery.sweep(app.extensions["runtime"]) >= 1
+        wait_for(lambda: "answer job failed unexpectedly" in caplog.text)
