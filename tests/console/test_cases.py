@@ -377,3 +377,16 @@ def test_a_case_registered_through_the_bot_appears_in_the_list(app, advisor, dat
     assert number in page and "助浴" in page and "139****5678" in page and PHONE not in page
     case_page = text(advisor.get(f"/console/cases/{number}"))
     assert "网页用户 ···r-42" in case_page and "机器人" in case_page
+
+
+def test_a_handoff_ticket_reads_as_its_conversation_does(advisor, data):
+    """等待顾问 → X 处理中 → 已解决 on the cases list too (issue 16, point 5)."""
+    reply = advisor.post("/api/v1/ask", json={"user_id": "u-ticket", "text": "转人工"}).get_json()
+    number = reply["reply"].split("编号 ")[1][:16]
+    state = lambda: re.search(rf'data-number="{number}".*?data-testid="case-state">([^<]+)<',
+                              text(advisor.get("/console/cases/")), re.S).group(1)
+    assert state() == "等待顾问"
+    post(advisor, "/console/conversations/api:u-ticket/takeover")
+    assert state() == f"{ADVISOR[0]} 处理中"
+    post(advisor, "/console/conversations/api:u-ticket/resume")
+    assert state() == "已解决"

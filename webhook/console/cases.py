@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
+from advisor.session import SessionStore
 from knowledge.cases import KIND_LABELS, STATUS_LABELS, Case, CaseBook, CaseNotFound, next_statuses
 from knowledge.clock import china_clock
 from knowledge.privacy import mask
@@ -19,6 +20,7 @@ from webhook.console import context
 from webhook.console.cases_forms import (CHANNEL_LABELS, EVENT_LABELS, LIMITS, Filters, actor_label,
                                          consent_error, describe_problem, list_rows, notice_text, parse_due,
                                          read_new_case, refusal)
+from webhook.console.handoffs import state as handoff_state
 from webhook.console.outbox import send_to_user
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -39,6 +41,7 @@ def index():
     filters = Filters.from_args(request.args)
     rows = list_rows(cases, filters, context.user().name)
     return render_template("console/cases.html", rows=rows, filters=filters, counts=cases.counts(),
+                           handoff_states=_handoff_states([row.case for row in rows]),
                            overdue_count=cases.overdue_count(), accounts=account_names(),
                            **LABELS)
 
@@ -62,6 +65,13 @@ def new():
                   phone=bool(case.contact_phone), chat_user=bool(case.user_id))
     flash(f"已登记，编号 {case.number}。", "success")
     return redirect(url_for(".show", number=case.number))
+
+
+def _handoff_states(cases: list[Case]) -> dict[str, str]:
+    """转人工 tickets read as the conversation does: 等待顾问 / X 处理中 / 已解决."""
+    sessions = SessionStore(context.store())
+    return {case.number: handoff_state(case, sessions.paused_by(case.user_id) if case.is_open else "")
+            for case in cases if case.kind == "handoff"}
 
 
 def _form(values: dict, errors: dict, accounts: list[str], cases: CaseBook, status: int = 200):
