@@ -8,19 +8,13 @@ import time
 import pytest
 
 from knowledge.store import Store
-from tests.webhook.conftest import event_xml, text_xml, unique
+from tests.webhook.conftest import WeChatClient, config, event_xml, text_xml, unique
 from tests.webhook.fake_wechat import fake_wechat  # noqa: F401 - the fixture
 from tests.webhook.test_wechat_delivery import QUESTION, Counter, wait_for
 from webhook import ledger as ledger_module
+from webhook.app import create_app
 from webhook.channels.wxactions import MENU_KEYS
 from webhook.channels.wxmessages import dedupe_key, parse_message
-
-
-@pytest.fixture
-def api(app, fake_wechat, monkeypatch):
-    monkeypatch.setitem(app.config, "WECHAT_API_BASE", fake_wechat.url)
-    monkeypatch.setitem(app.config, "WECHAT_REPLY_DEADLINE", 0.3)
-    return fake_wechat
 
 
 def logged_turns(data_dir, user: str) -> list[str]:
@@ -33,11 +27,20 @@ def logged_turns(data_dir, user: str) -> list[str]:
         store.close()
 
 
-def test_a_retry_after_a_long_running_turn_does_not_run_it_again(app, wechat, api, module_dir, monkeypatch):
+@pytest.fixture
+def fresh_app(module_dir, fake_wechat):
+    """An app of its own: its ledger's heartbeat thread starts in the test, with the test's interval."""
+    app = create_app(config(module_dir, WECHAT_API_BASE=fake_wechat.url, WECHAT_REPLY_DEADLINE=0.3))
+    yield app
+    app.extensions["runtime"].close()
+
+
+def test_a_retry_after_a_long_running_turn_does_not_run_it_again(fresh_app, fake_wechat, module_dir, monkeypatch):
     """Scaled down: a claim goes stale after 0.6 s instead of 15; the turn takes 1.5 s (an index
     catching up) and WeChat's retry comes at 1 s, when the claim would look stale."""
     monkeypatch.setattr(ledger_module, "STALE_SECONDS", 0.6)
     monkeypatch.setattr(ledger_module, "BEAT_EVERY", 0.1, raising=False)
+    wechat, api = WeChatClient(fresh_app.test_client()), fake_wechat
     counter = Counter(monkeypatch, delay=1.5)
     user = unique()
     xml = text_xml(user, QUESTION, msg_id=unique("msg"))
