@@ -71,11 +71,27 @@ def vocabulary_of(reader, records: dict[str, Record], dictionary: tuple, fields:
     words = {name: [_text(w) for w in reader.lexicon(name)] for name in fields}
     titles = [t for t in words["title"] if len(t) >= 3]
     tags = [t for t in words["tags"] if len(t) >= 2]
+    body = _common_body_words(reader)
     places = sorted({alias for rec in records.values() for alias in _place_names(rec.region)})
     covered = {r.code for rec in records.values() for r in rec.region.ancestors()}
     domain = [word for word, _ in dictionary]
-    return Vocabulary(set().union(*words.values()) | all_place_names(), domain + places + tags + titles,
+    return Vocabulary(set().union(*words.values()) | all_place_names(), domain + places + tags + titles + body,
                       covered, concepts=domain)
+
+
+BODY_DF = 3  # records: a body word this common in the knowledge is one an elder may mistype (高令 → 高龄)
+
+
+def _common_body_words(reader) -> list[str]:
+    """Words of two to four characters that several records' texts use: the imported documents'
+    own vocabulary, so typos are corrected against what is indexed, not only the shipped words.
+    Rarer body words stay out: a word one record uses is as likely a typo target by accident."""
+    found = []
+    for term, info in reader.iter_field("body"):
+        word = _text(term)
+        if 2 <= len(word) <= 4 and info.doc_frequency() >= BODY_DF and not word.isascii():
+            found.append(word)
+    return found
 
 
 def load_aside(store_path: Path, files: engine.IndexFiles, dictionary: tuple, fields: dict[str, float]) -> Future:
