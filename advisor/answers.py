@@ -161,6 +161,8 @@ class Answers:
             return self._detail(session.last_ids, number)  # 第二个呢: the next best record
         if intents.wants_more(text):
             return self._more(session)
+        if session.last_ids and intents.points_back(text) and facts.asked_fact(text):
+            return self._detail(session.last_ids, 1)  # 它地址在哪儿: the institution just answered
         if intents.asks_how_to_apply(text) and session.last_ids and not self._new_topic(text):
             return self._apply(session)
         place = intents.region_follow_up(text) or self._bare_place(text)

@@ -372,6 +372,14 @@ def asks_how_to_apply(text: str) -> bool:
     return bool(_search(_HOW_TO_APPLY, normalise(text)))
 
 
+POINTS_BACK = re.compile(r"^(?:那|那么)?(?:它|它们|这家|那家|这个地方|那个地方|这里|那里|这儿|那儿|该机构|这个机构|这个院|那个院)")
+
+
+def points_back(text: str) -> bool:
+    """'它地址在哪儿', '这家电话多少': about the thing the last answer named, not a new search."""
+    return bool(POINTS_BACK.search(_bare(text)))
+
+
 LEANS_ON_LAST = re.compile(r"^(?:那|那么|那要是|那如果|要是|如果|假如|还有|另外|再|然后|其他|别的)|(?:呢|的呢|咋办|怎么办)[?？]?$")
 
 

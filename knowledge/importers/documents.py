@@ -187,12 +187,16 @@ def _is_bare_section(clause: Clause, following: Clause | None) -> bool:
 
 
 _DIVISION = re.compile(r"^第[一二三四五六七八九十百零〇\d]+[章节编]")
+_OMITTED = re.compile(r".{0,60}\((?:略|此处略|从略)\)")  # '附件2：…审核表(略)': the attachment is left out
 _SECTION_MARK = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.]?$")
 
 
 def _is_empty_heading(clause: Clause) -> bool:
     """A chapter heading with nothing under it (a table of contents: 第一章 总则, 第二章 …) or a
-    bare section mark in a news text ('二'): no fact to answer from, so no record."""
+    bare section mark in a news text ('二'), or an attachment the text leaves out ('…审核表(略)'):
+    no fact to answer from, so no record."""
+    if _OMITTED.fullmatch(fold(clause.text.strip() or clause.title)):
+        return True
     if clause.text.strip():
         return _SECTION_MARK.fullmatch(fold(clause.text.strip())) is not None
     return bool(clause.heading_path) and bool(_DIVISION.match(clause.heading_path[-1]))

@@ -90,3 +90,21 @@ def test_an_answer_from_another_place_than_the_one_asked_says_so_first(tmp_path)
         assert reply.reply.splitlines()[0] == "没有找到浦北单独的规定，下面是广西壮族自治区的规定："
     finally:
         bot.store.close()
+
+
+def test_a_follow_up_pointing_back_asks_about_the_institution_just_answered(tmp_path):
+    data_dir = tmp_path / "homes"
+    store = Store.in_dir(data_dir)
+    for n, (name, address) in enumerate([("海口颐养院", "龙华路1号"), ("海口康乐院", "美兰路2号")]):
+        store.put(Record.from_dict({"id": f"home-{n}", "kind": "service", "title": name, "region": "海口",
+                                    "text": f"{name}。地址：{address}；床位：100张。", "attrs": {"address": address}}), "t")
+    store.close()
+    bot = Advisor.open(data_dir)
+    try:
+        user = f"scope-{next(_users)}"
+        first = bot.handle(Message(user_id=user, text="海口颐养院有多少床位", channel="cli"))
+        assert "海口颐养院" in first.reply
+        reply = bot.handle(Message(user_id=user, text="它地址在哪儿？", channel="cli"))
+        assert "龙华路1号" in reply.reply and "美兰路2号" not in reply.reply
+    finally:
+        bot.store.close()

@@ -72,3 +72,9 @@ def test_the_seeds_on_top_of_the_starter_knowledge_add_no_duplicate(fresh_store,
     before = fresh_store.count()
     report = import_paths(fresh_store, sorted(seeds.glob("*.txt")))
     assert fresh_store.count() == before and report.changes["known"] == report.records > 0
+
+
+def test_an_attachment_the_text_leaves_out_makes_no_record():
+    text = "某县高龄津贴办法\n一、标准\n八十周岁以上每人每月100元。\n附件\n1.某县高龄津贴审核表(略)\n2.某县高龄津贴发放汇总表（略）\n"
+    found, _ = records(text)
+    assert not any("略" in text for text in found.values()) and any("100元" in t for t in found.values())
