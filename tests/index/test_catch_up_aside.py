@@ -20,13 +20,14 @@ def ids(searcher, text: str) -> list[str]:
 
 
 def test_a_refresh_does_not_wait_while_another_process_writes_the_index(fresh_searcher):
+    ids(fresh_searcher, "泾源第1号长寿食堂")  # what a first search pays is not counted below
     fresh_searcher.store.put(canteen(1), "test")
     locked, release = threading.Event(), threading.Event()
 
     def other_writer():  # as if another process were building: its own open file, its own lock
         with fresh_searcher.files.write_lock():
             locked.set()
-            release.wait(3)
+            release.wait(10)
 
     writer = threading.Thread(target=other_writer)
     writer.start()
@@ -36,7 +37,7 @@ def test_a_refresh_does_not_wait_while_another_process_writes_the_index(fresh_se
     waited = time.monotonic() - started
     release.set()
     writer.join()
-    assert waited < 1.5, f"the search waited {waited:.1f} s for another process's index write"
+    assert waited < 5, f"the search waited {waited:.1f} s for another process's index write"
     assert "bulk-1" not in found  # the open generation served meanwhile
     assert "bulk-1" in ids(fresh_searcher, "泾源第1号长寿食堂")  # the next refresh catches up
 
