@@ -172,6 +172,9 @@ def _deliver(runtime: Runtime, job: Job, parts: list[str]) -> None:
         logs.event(logging.WARNING, event="delivery", channel=job.message.channel,
                    user=logs.user_hash(job.message.user_id), outcome="not_configured")
         return
+    if not runtime.ledger.sends_here(job.key):
+        log.warning("a %s answer was not sent: another worker took its message over", job.message.channel)
+        return
     sent = _safe_send(job.send, parts)
     ok = sent == len(parts)
     refused = getattr(sent, "error", "")  # the API's errcode and message (wxapi.SentParts), for the console

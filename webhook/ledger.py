@@ -198,6 +198,13 @@ class Ledger:
                            (self.clock(), key))
             return self._read(db, key)
 
+    def sends_here(self, key: str) -> bool:
+        """Whether this process still holds the row (its sender may send): False once another
+        worker's sweep or a console resend took it over — a sender frozen (SIGSTOP) past
+        RECOVER_AFTER that resumes must not send the answer a second time."""
+        row = self.db.connection().execute("SELECT owner FROM deliveries WHERE key = ?", (key,)).fetchone()
+        return row is not None and row[0] in (0, os.getpid())
+
     def delivered(self, key: str, ok: bool, outcome: str) -> None:
         """Record how the send API did; a failed delivery keeps its reply for the console."""
         self.db.connection().execute(

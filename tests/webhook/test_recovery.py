@@ -102,3 +102,22 @@ def test_a_deferred_message_whose_worker_died_is_sent_once(app, api):
     wait_for(lambda: runtime.ledger.get(key).status == "sent")
     time.sleep(0.3)
     assert len(sent_to(api, user)) == 1
+
+
+def test_a_frozen_sender_that_resumes_after_a_take_over_does_not_send_again(app, api):
+    """SIGSTOP past RECOVER_AFTER: another worker's sweep sent the answer; when the frozen one
+    resumes, its queued send finds the row no longer its own."""
+    import os
+
+    from webhook import delivery
+
+    runtime, user = app.extensions["runtime"], unique()
+    key = orphan(app, user, os.getpid(), age=RECOVER_AFTER + 1)
+    runtime.ledger.answer(key, ["长者饭堂在南宁各城区都有。"], "consult")
+    runtime.ledger.db.connection().execute("UPDATE deliveries SET updated_at = ? WHERE key = ?",
+                                           (time.time() - RECOVER_AFTER - 1, key))
+    frozen = recovery.job_for(runtime, runtime.ledger.orphan(key))
+    other_worker = os.getppid()  # alive, and not us
+    runtime.ledger.db.connection().execute("UPDATE deliveries SET owner = ? WHERE key = ?", (other_worker, key))
+    delivery.send_later(runtime, frozen, ["长者饭堂在南宁各城区都有。"]).result(10)
+    assert not sent_to(api, user) and runtime.ledger.get(key).status == "async"
