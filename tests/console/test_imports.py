@@ -157,3 +157,11 @@ def test_the_directory_template_downloads_and_an_xlsx_upload_imports(admin):
     state = wait(admin, response.location)
     assert (state["state"], state["done"], state["total"]) == ("done", 1, 1)
     assert "良庆区长者饭堂" in admin.get("/console/records/?q=良庆区长者饭堂").get_data(as_text=True)
+
+
+def test_the_summary_lists_each_document_with_what_to_check(admin):
+    text = "<p>市民政局调整高龄津贴标准，调整如下：</p><p>1、100周岁以上每人每月800元。</p>"
+    response = upload(admin, "津贴.html", text.encode())
+    wait(admin, response.location)
+    page = admin.get(response.location).get_data(as_text=True)
+    assert 'id="import-documents"' in page and "津贴.html" in page and "地区未识别" in page
