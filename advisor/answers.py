@@ -10,6 +10,7 @@ import re
 
 from advisor import compose, facts, intents
 from advisor.examples import Examples, examples_of
+from advisor.named import named_hit
 from advisor.answer_cache import DEFAULT_SIZE, AnswerCache
 from advisor.reply import Reply
 from advisor.session import Session
@@ -83,8 +84,7 @@ class Answers:
         return self._compose(text, results, session)
 
     def _compose(self, text: str, results: list[Result], session: Session) -> Reply:
-        results = [Result(r.query, facts.answering_first(r.hits, facts.asked_fact(r.query.normalized)))
-                   for r in results]
+        results = [Result(r.query, _ordered(r)) for r in results]
         single = len(results) == 1
         parts, records = [], []
         for result in results:
@@ -244,9 +244,19 @@ def _needs_region(result: Result) -> bool:
     return "" not in regions and len({code[:4] for code in regions}) >= 2
 
 
+def _ordered(result: Result) -> list[Hit]:
+    """The hits with the one to answer from first: the institution the question names, else
+    the record holding the asked fact (advisor/facts.py)."""
+    named = named_hit(result.hits, result.query.normalized)
+    if named is not None:
+        return [named] + [hit for hit in result.hits if hit is not named]
+    return facts.answering_first(result.hits, facts.asked_fact(result.query.normalized))
+
+
 def _listing(result: Result) -> list[Record]:
-    """The institutions a where/which question found, when there are two or more."""
-    if result.query.kind_hint != "location":
+    """The institutions a where/which question found, when there are two or more — unless it
+    names one of them (then that one answers)."""
+    if result.query.kind_hint != "location" or named_hit(result.hits, result.query.normalized):
         return []
     best = max(h.confidence for h in result.hits)
     members = [h.record for h in result.hits if h.record.kind in ("base", "service")

@@ -50,3 +50,11 @@ def test_a_listing_names_each_institution_once():
             for n, title in enumerate(["海口市振东(米铺)老年公寓", "海口市振东（米铺）老年公寓", "海口颐养院"])]
     text, ids = numbered_list(same)
     assert len(ids) == 2 and text.count("振东") == 1
+
+
+def test_a_question_naming_an_institution_is_answered_from_that_one():
+    from advisor.named import named_hit
+    homes = [Hit(Record.from_dict({"id": f"h{n}", "kind": "service", "title": f"西安：{name}", "text": "x"}),
+                 10.0 - n, 0.8, (), "") for n, name in enumerate(["三桥老年公寓", "天合老年公寓", "福海老年公寓"])]
+    assert named_hit(homes, "西安天合老年公寓一个月多少钱").record.id == "h1"
+    assert named_hit(homes, "西安的老年公寓一个月多少钱") is None
