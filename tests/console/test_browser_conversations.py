@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from advisor.core import WAITING_FOR_ADVISOR
 from tests.console.conftest import ADVISOR, app_config, browser_login, screenshot
 from tests.webhook.conftest import WECHAT_AES_KEY, WECHAT_TOKEN, WeChatClient, text_xml
 from tests.webhook.fake_wechat import APP_ID, APP_SECRET, fake_wechat  # noqa: F401 - the fixture
@@ -60,7 +61,7 @@ def test_take_over_reply_and_hand_back_in_the_browser(page, busy_day, fake_wecha
     tickets.locator("button", has_text="接管对话").first.click()
     page.wait_for_url(re.compile(rf"/console/conversations/wechat(:|%3A){ELDER}#reply$"))  # its conversation id
     assert f"{ADVISOR[0]} 处理中" in page.inner_text("h1")
-    assert busy_day.plain(text_xml(ELDER, "好的，我等您")).get_data(as_text=True) == "success"
+    assert WAITING_FOR_ADVISOR in busy_day.plain(text_xml(ELDER, "好的，我等您")).get_data(as_text=True)
     page.reload()
     assert "好的，我等您" in page.inner_text("#thread")
 

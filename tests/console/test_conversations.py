@@ -276,8 +276,10 @@ def test_take_over_a_wechat_conversation_reply_and_hand_back(wechat_app, fake_we
     assert "南宁" in wechat.text(wechat.plain(text_xml(user, "南宁的长者饭堂在哪")))
 
     post(console, transcript_path(user, "wechat") + "/takeover")
-    silent = wechat.plain(text_xml(user, "我腿脚不方便，能不能送餐上门"))
-    assert silent.get_data(as_text=True) == "success"  # the bot says nothing
+    told = wechat.plain(text_xml(user, "我腿脚不方便，能不能送餐上门"))
+    assert wechat.text(told) == WAITING_FOR_ADVISOR  # told once that a person has the message
+    silent = wechat.plain(text_xml(user, "就是送午饭"))
+    assert silent.get_data(as_text=True) == "success"  # then the bot says nothing
 
     reply = "您好，我是社区顾问小王。可以送餐上门，我下午给您打电话0771-5551234。"
     html = post(console, transcript_path(user, "wechat") + "/reply", {"text": reply}, follow_redirects=True).get_data(as_text=True)
