@@ -63,7 +63,10 @@ class Outcome:
 def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
     """The reply to give now for `job`, running the advisor only if no other request did."""
     until = time.monotonic() + deadline
-    claimed = _claim(runtime, job)
+    try:
+        claimed = _claim(runtime, job)
+    except sqlite3.OperationalError as exc:  # a full disk, a database locked past its timeout
+        return _answer_unledgered(runtime, job, exc, until)
     if not claimed:
         waited = runtime.ledger.wait(job.key, until)
         if waited is not None and waited.parts is None:  # still unanswered: did its claimer die?
@@ -80,6 +83,20 @@ def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
         _send_rest(runtime, job, list(delivery.parts[1:]))
     fresh = "rate_limited" if delivery.intent == "rate_limited" else "answered"
     return Outcome(delivery.parts, delivery.intent, fresh if claimed else "repeated")
+
+
+def _answer_unledgered(runtime: Runtime, job: Job, exc: sqlite3.OperationalError, until: float) -> Outcome:
+    """The ledger cannot take the claim: answer anyway, passively and on the advisor thread,
+    without the exactly-once guarantee (a WeChat retry may get a second answer) — the person
+    hearing nothing is worse. Past the deadline they hear the apology instead."""
+    log.error("the %s message could not be claimed in the ledger (%s): answered without it", job.message.channel, exc)
+    answering = runtime.submit(_reply, runtime, job.message)
+    try:
+        reply = answering.result(timeout=max(0.0, until - time.monotonic()))
+    except (TimeoutError, CancelledError):
+        reply = APOLOGY
+    parts = job.split(job.lead + reply.reply if reply.reply else "")
+    return Outcome(tuple(parts[:1]), reply.intent, "answered")
 
 
 def _wait(job: Future, seconds: float) -> Delivery | None:

@@ -68,3 +68,14 @@ def test_the_cli_prints_one_line_instead_of_a_traceback(data_dir, tmp_path, monk
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     (line,) = [line for line in result.output.splitlines() if reason in line]
     assert line.startswith("Error: 数据库写入失败") and "Traceback" not in result.output
+
+
+@pytest.mark.expect_errors(r"webhook\.delivery: .*could not be claimed in the ledger .*disk is full",
+                           r"advisor\.core: .*not saved", r"webhook\.messages: .*write_failure")
+def test_a_wechat_message_is_answered_when_the_ledger_cannot_claim_it(wechat, monkeypatch):
+    from tests.webhook.conftest import text_xml
+    from webhook.ledger import Ledger
+    monkeypatch.setattr(Ledger, "claim", full_disk)
+    monkeypatch.setattr(SessionStore, "save", full_disk)
+    reply = wechat.reply(wechat.plain(text_xml(unique(), "南宁长者饭堂有补贴吗")))
+    assert reply.type == "text" and "南宁" in reply.content
