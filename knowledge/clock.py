@@ -12,14 +12,6 @@ def china_today() -> date:
     return datetime.now(CHINA_TZ).date()
 
 
-def china_time(stamp: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored ISO UTC stamp on the advisors' clock; an unparseable one stays as it is."""
-    try:
-        return datetime.fromisoformat(stamp).astimezone(CHINA_TZ).strftime(fmt)
-    except (TypeError, ValueError):
-        return stamp or ""
-
-
 def china_clock(stamp: str | None, now: datetime | None = None) -> str:
     """The one way people read a time: a stored ISO stamp (UTC) as 12月3日 10:19 Beijing time, a
     bare date as 12月3日, with the year in front when it is not this year (2025年12月3日 10:19)."""

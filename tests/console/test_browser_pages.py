@@ -52,7 +52,7 @@ def pages(seed) -> list[str]:
             "/console/hittest/?q=南宁长者饭堂有补贴吗", "/console/hittest/?q=北京养老院床位补贴多少钱",
             "/console/unanswered/", "/console/conversations/", f"/console/conversations/{seed['user']}",
             "/console/cases/", f"/console/cases/{seed['case']}", "/console/cases/new", "/console/users/",
-            "/console/users/audit"]
+            "/console/users/audit", "/console/replies/"]
 
 
 def test_no_english_codes_and_one_beijing_clock_on_every_page(page, morning):

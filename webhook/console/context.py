@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g
 
-from knowledge.clock import china_clock, china_time
+from knowledge.clock import china_clock
 from knowledge.accounts import Account, Accounts
 from knowledge.audit import AuditLog
 from knowledge.store import Store
@@ -59,6 +59,6 @@ def audit_as(name: str, action: str, target: str = "", **detail) -> None:
 
 
 def _template_globals() -> dict:
-    return {"current_user": user(), "china_time": china_time, "person": display.person,
+    return {"current_user": user(), "person": display.person,
             "actor_name": display.actor, "origin_name": display.origin, "fact": display.fact,
             "clock": china_clock}
