@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from pathlib import Path
 
 import click
@@ -86,10 +87,10 @@ def eval_command(path, misses):
 
 def advisor_bot(advisor: Advisor):
     """Each case in a conversation of its own: the context turns first, then the question."""
-    users = itertools.count()
+    run, users = uuid.uuid4().hex[:8], itertools.count()  # a run's conversations never meet an earlier run's
 
     def ask(case: AnswerCase) -> Answer:
-        user = f"eval-{next(users)}"
+        user = f"eval-{run}-{next(users)}"
         for turn in case.context:
             advisor.handle(Message(user_id=user, text=turn, channel="eval"))
         reply = advisor.handle(Message(user_id=user, text=case.question, channel="eval"))

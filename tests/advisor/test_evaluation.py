@@ -49,3 +49,22 @@ def test_a_case_without_a_known_kind_names_its_line(tmp_path):
     path.write_text('{"q": "x", "kind": "fact"}\n{"q": "y", "kind": "guess"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="set.jsonl:2"):
         load_answer_cases(path)
+
+
+def test_two_evaluation_runs_never_share_a_conversation():
+    from advisor.cli import advisor_bot
+    from advisor.reply import Reply
+
+    class Recorder:
+        def __init__(self):
+            self.users = []
+
+        def handle(self, message):
+            self.users.append(message.user_id)
+            return Reply("x", "consult")
+
+    recorder = Recorder()
+    case = AnswerCase("多少钱", "fact")
+    advisor_bot(recorder)(case)
+    advisor_bot(recorder)(case)
+    assert len(set(recorder.users)) == 2  # a second run in the same data dir starts no follow-up of the first
