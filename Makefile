@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # axe-core for the console's accessibility checks (Playwright tests), from the npm registry.
 AXE_DIR := tests/console/axe
 AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
@@ -16,11 +19,18 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(SERVE_STAMP)
 
-run: install
+# Serving needs only the package itself: the test extras (Playwright, wechatpy, hypothesis) are for `make test`.
+$(SERVE_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+run: $(SERVE_STAMP)
 	$(BIN)/advisor init
-	$(BIN)/advisor serve
+	$(BIN)/advisor serve --host $(HOST) --port $(PORT)
 
 test: install $(AXE)
 	$(BIN)/python -m pytest -q
