@@ -143,7 +143,7 @@ def _write(store: Store, batches: list[Batch], actor: str, origin_prefix: str, r
         origin = origin_prefix + batch.origin
         kept, known = set(), KnownRecords(store, batch.parsed.records, origin)
         for record in batch.parsed.records:
-            if known.repeats(record, store.get(record.id)):
+            if known.repeats(record):
                 report.changes["known"] += 1
                 if batch.document:
                     batch.document.known += 1

@@ -29,7 +29,8 @@ class KnownRecords:
     """Stored records of other origins citing the documents an import brings."""
 
     def __init__(self, store: Store, records: list[Record], origin: str):
-        self.origin = origin
+        self.store, self.origin = store, origin
+        self.stored_origins = _origins(store, [record.id for record in records])  # id → origin, ids stored
         self.by_source: dict[str, list[StoredRecord]] = {}
         self.curated: set[str] = set()
         for stored in _citing(store, records, origin):
@@ -38,16 +39,19 @@ class KnownRecords:
             if stored.origin.startswith("curated:"):
                 self.curated.add(key)
 
-    def repeats(self, record: Record, existing: StoredRecord | None) -> bool:
+    def repeats(self, record: Record) -> bool:
         """Whether adding `record` would repeat what is stored. A record whose id is taken by
         another file's copy of the same document (a .md and a saved .html of one 条例) repeats
-        it when it says nearly the same; saying something else, it is a new edition and updates."""
-        if existing is None:
+        it when it says nearly the same; saying something else, it is a new edition and updates.
+        Ids this import itself stored before simply update (one query per file tells which)."""
+        stored_origin = self.stored_origins.get(record.id)
+        if stored_origin is None:
             return self.match(record) is not None
-        same_file = existing.record.source.file == record.source.file
-        if existing.origin == self.origin or existing.status != "active" or same_file:
+        if stored_origin == self.origin:
             return False
-        return _same_thing(existing.record, record)
+        existing = self.store.get(record.id)
+        same_file = existing.record.source.file == record.source.file
+        return existing.status == "active" and not same_file and _same_thing(existing.record, record)
 
     def match(self, record: Record) -> StoredRecord | None:
         """The stored record this one repeats (or one of the curated records of its document), or None."""
@@ -76,6 +80,18 @@ def _citing(store: Store, records: list[Record], origin: str) -> list[StoredReco
            f"AND (doc_no IN ({_marks(doc_nos)}) OR source_title IN ({_marks(titles)}))")
     ids = [row[0] for row in store.db.execute(sql, [origin, *doc_nos, *titles]).fetchall()]
     return [stored for stored in map(store.get, ids) if stored]
+
+
+ID_CHUNK = 500  # ids per query: under SQLite's limit of bound parameters
+
+
+def _origins(store: Store, ids: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start:start + ID_CHUNK]
+        rows = store.db.execute(f"SELECT id, origin FROM records WHERE id IN ({_marks(chunk)})", chunk).fetchall()
+        found.update({row[0]: row[1] or "" for row in rows})
+    return found
 
 
 def _marks(values: list[str]) -> str:
