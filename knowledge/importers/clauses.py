@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.importers.enumerations import fold_enumerations
+from knowledge.importers.enumerations import LIST_KINDS, ends_lead_in, fold_enumerations
 
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _CJK = "\u2014\u2026\u3001-\u303f\u4e00-\u9fff\uff01-\uff5e“”‘’"
@@ -301,16 +301,12 @@ def _with_lists(paragraphs: list[tuple[int, str]]) -> list[tuple[int, str]]:
     in_list = False
     for no, text in paragraphs:
         item = match_heading(text)
-        if out and item and item.kind in ("num", "paren_num", "paren_cn", "cn") and (in_list or _leads_in(out[-1][1])):
+        if out and item and item.kind in LIST_KINDS and (in_list or ends_lead_in(out[-1][1])):
             out[-1], in_list = (out[-1][0], out[-1][1] + "\n" + text), True
         else:
             out.append((no, text))
             in_list = False
     return out
-
-
-def _leads_in(text: str) -> bool:
-    return fold(text).rstrip().endswith(":")
 
 
 # Parts and numbered clauses -------------------------------------------------------------

@@ -63,9 +63,8 @@ def parse_document_file(path: Path, data: bytes, kind: str | None, region: Regio
     if not document.title:
         return ParsedRows(problems=[Problem(path.name, 1, "no title found; is this a document?")]), info
     source = Source(document.title, document.issuer, document.doc_no, document.date, path.name)
-    converter = _Converter(_doc_key(document), source, guess.region, kind, path.name)
-    converter.subject = _subject(document.title) if document.title_basis == "header" else ""
-    rows = converter.convert(document)
+    subject = _subject(document.title) if document.title_basis == "header" else ""
+    rows = _Converter(_doc_key(document), source, guess.region, kind, path.name, subject).convert(document)
     info.records = len(rows.records)
     return rows, info
 
@@ -102,10 +101,10 @@ def clause_key(heading_path: tuple[str, ...] | list[str], fallback: str) -> str:
 
 
 class _Converter:
-    def __init__(self, key: str, source: Source, region: Region, kind: str | None, file: str):
+    def __init__(self, key: str, source: Source, region: Region, kind: str | None, file: str, subject: str = ""):
         self.key, self.source, self.region, self.kind, self.file = key, source, region, kind, file
+        self.subject = subject  # what the document is about, for titles of paragraphs that have none
         self.rows, self.ids = ParsedRows(), set()
-        self.subject = ""  # what the document is about, for titles of paragraphs that have none
 
     def convert(self, document: ParsedDocument) -> ParsedRows:
         if document.preamble.strip():
@@ -117,10 +116,10 @@ class _Converter:
             self._institution(institution)
         for table in _tables(document.table_rows):
             if len(table) <= SHORT_TABLE:
-                self._short_table(table)
+                self._short_table([row for _, row in table])
             else:
-                for row in table:
-                    self._table_row(document.table_rows.index(row) + 1, row)
+                for number, row in table:
+                    self._table_row(number, row)
         return self.rows
 
     def _clause(self, clause: Clause) -> None:
@@ -205,14 +204,16 @@ def _is_empty_heading(clause: Clause) -> bool:
 SHORT_TABLE = 12  # rows: a table this short is read as one answer, not row by row
 
 
-def _tables(rows: list[TableRow]) -> list[list[TableRow]]:
-    """Table rows grouped into their tables (consecutive rows under one caption and headers)."""
-    tables: list[list[TableRow]] = []
-    for row in rows:
-        if tables and tables[-1][-1].caption == row.caption and list(tables[-1][-1].cells) == list(row.cells):
-            tables[-1].append(row)
+def _tables(rows: list[TableRow]) -> list[list[tuple[int, TableRow]]]:
+    """(number in the document, row) grouped into their tables: consecutive rows under one
+    caption and one set of headers."""
+    tables: list[list[tuple[int, TableRow]]] = []
+    for number, row in enumerate(rows, 1):
+        last = tables[-1][-1][1] if tables else None
+        if last is not None and last.caption == row.caption and list(last.cells) == list(row.cells):
+            tables[-1].append((number, row))
         else:
-            tables.append([row])
+            tables.append([(number, row)])
     return tables
 
 

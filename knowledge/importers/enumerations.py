@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # clauses.py calls this module; it only reads a heading's kin
     from knowledge.importers.clauses import Heading
 
 ITEM_KINDS = frozenset({"paren_cn", "num", "paren_num"})
+LIST_KINDS = ITEM_KINDS | {"cn"}  # where no clause is open (a news text), 一、二、 number a list too
 LIST_MAX = 800  # characters a colon-led list may hold and still be one record
 
 
@@ -27,7 +28,7 @@ def fold_enumerations(lines: list[tuple[int, str]], headings: list["Heading | No
         if heading is None:
             i += 1
             continue
-        opens_list = i and heading.kind in ITEM_KINDS | {"cn"} and _leads_in(stack[-1] if stack else "", lines[i - 1][1])
+        opens_list = i and heading.kind in LIST_KINDS and _leads_in(stack[-1] if stack else "", lines[i - 1][1])
         if opens_list and (stack or _only_lists(headings[i:])) and heading.kind not in stack:
             end = _list_end(headings, i, stack)
             if (stack and stack[-1] == "article") or sum(len(text) for _, text in lines[i:end]) <= LIST_MAX:
@@ -46,7 +47,12 @@ def _only_lists(headings: list["Heading | None"]) -> bool:
 
 
 def _leads_in(parent_kind: str, previous: str) -> bool:
-    return parent_kind == "article" or previous.rstrip().endswith((":", "："))
+    return parent_kind == "article" or ends_lead_in(previous)
+
+
+def ends_lead_in(text: str) -> bool:
+    """'…标准调整如下：' — a sentence that announces the list after it."""
+    return text.rstrip().endswith((":", "："))
 
 
 def _list_end(headings: list["Heading | None"], start: int, open_kinds: list[str]) -> int:

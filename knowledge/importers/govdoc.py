@@ -49,7 +49,6 @@ class ParsedDocument:
     issuer: str
     doc_no: str
     date: str
-    region_hint: str
     preamble: str
     clauses: list[Clause]
     institutions: list[Institution]
@@ -62,7 +61,6 @@ class ParsedDocument:
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔【\[(﹝]\s*\d{4}\s*[〕】\])﹞]\s*第?\s*\d{1,4}\s*号"
                      r"|[\u4e00-\u9fff]{2,30}?(?:令|公告)\s*第\s*\d{1,4}\s*号")  # 国务院令第456号, …常委会公告第28号
 _ORG = re.compile(r"(?!关于)[\u4e00-\u9fff()]{2,30}?(?:办公室|办公厅|人民政府|委员会|协会|学会|商会|联合会|中心|局|厅|委|办|部|院)(?:文件)?")
-_REGION = re.compile(r"(?:[\u4e00-\u9fff]{2,5}?(?:自治区|省|自治州|市|州|盟|自治县|县|旗|区))+")
 _DOC_TYPE = re.compile(r"(?:通知|决定|意见|批复|通报|公告|函|报告|方案|办法|规定|细则|计划|规划|总结)》?$")
 _WRAPPER = re.compile(r"关于(?:印发|转发|下发|公布)《?(.+?)》?的(?:通知|决定)$")
 _PAREN_TAIL = re.compile(r"\([^()]{1,20}\)")
@@ -70,6 +68,9 @@ _SITE_SUFFIX = re.compile(r"\s*[_|｜]\s*[^_|｜]{2,30}$")  # an HTML <title>: '
 # '标题-其他文件-北京市发展和改革委员会': a column and the site after dashes, the site an organisation or 网
 _SITE_TRAIL = re.compile(r"(?:\s*[-—_|｜]\s*[^-—_|｜]{2,12}){0,2}\s*[-—_|｜]\s*[^-—_|｜]{2,30}"
                          r"(?:网|网站|门户|政府|局|委员会|委|厅|办公室|中心)$")
+# The disclosure block stands in the header, or within the first lines when a page's menus push
+# the body's first heading far down; never past DISCLOSURE_UNTIL lines (a long page's body).
+DISCLOSURE_FROM, DISCLOSURE_UNTIL = 40, 400
 _BYLINE = re.compile(r"(?:来源|发布时间|发布日期|阅读次数)\s*:")
 
 
@@ -77,11 +78,6 @@ def _org_name(text: str) -> str:
     """'泾源县人民政府办公室文件' → '泾源县人民政府办公室'; '' when the line is not an organisation."""
     compact = squeeze(text)
     return re.sub("文件$", "", compact) if _ORG.fullmatch(fold(compact)) else ""
-
-
-def _region_hint(*names: str) -> str:
-    """Leading place names of the first name that has one: '南宁市养老…' → '南宁市'."""
-    return next((match.group(0) for name in names if (match := _REGION.match(squeeze(name)))), "")
 
 
 def _page_meta(text: str) -> tuple[str, str]:
@@ -110,7 +106,7 @@ def _read_header(stream: Lines, page_date: str, page_source: str) -> _Header:
     """Metadata from the lines before the body (the first heading or second part), plus a
     closing signature."""
     body = next((i for i, (_, text) in enumerate(stream) if match_heading(text) or part_start(text)), len(stream))
-    disclosure = read_disclosure(stream[:max(body, 40)][:400])
+    disclosure = read_disclosure(stream[:min(max(body, DISCLOSURE_FROM), DISCLOSURE_UNTIL)])
     prelude = [(no, text) for no, text in stream[:body] if no not in disclosure.lines]
     header = _Header(meta=set(disclosure.lines))
     _find_doc_no(prelude, header)
@@ -414,8 +410,8 @@ def parse_document(text: str, source_name: str = "") -> ParsedDocument:
     title, basis = _title_and_basis(header.title, stream, source_name)
     preamble, clauses = qa_clauses(body) or guide_clauses(body, title) or build_clauses(body)
     institutions, table_rows = _records(tables + lists)
-    return ParsedDocument(title, header.issuer, header.doc_no, header.date, _region_hint(title, header.issuer),
-                          preamble, clauses, institutions, table_rows, basis)
+    return ParsedDocument(title, header.issuer, header.doc_no, header.date, preamble, clauses, institutions,
+                          table_rows, basis)
 
 
 _QUOTED_TITLE = re.compile(r"(?:印发|发布|出台|公布|下发|制定|调整)了?《([^《》]{6,60})》")
