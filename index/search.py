@@ -273,14 +273,10 @@ class Searcher:
         match almost anything and say little about what is asked.
         """
         longer = [t for t in query_terms if len(t) > 1]
-        counts = {term: max(self.postings.frequency(s) for s, _ in self._expand(term))
+        counts = {term: max(self.postings.frequency(s) for s, _ in self.synonyms.expand(term))
                   for term in dict.fromkeys(longer or query_terms)}
         return {term: self.postings.idf(count) for term, count in counts.items()
                 if count or not self._noise(term, counts)}
-
-    def _expand(self, term: str) -> list[tuple[str, float]]:
-        """A term with its synonyms; its written forms too when the documents never use it."""
-        return self.synonyms.expand(term)
 
     def _noise(self, term: str, counts: dict[str, int]) -> bool:
         """An unknown word that is no evidence of what is asked, when the question has words we know:
@@ -300,7 +296,7 @@ class Searcher:
         present = {}
         for term, weight in weights.items():
             best = np.zeros(self.postings.size, np.float32)
-            for synonym, boost in self._expand(term):
+            for synonym, boost in self.synonyms.expand(term):
                 np.maximum(best, self.postings.dense(synonym, boost), out=best)
             present[term] = best > 0
             scores += weight * best

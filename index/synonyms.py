@@ -23,7 +23,12 @@ class Synonyms:
     # how people say it → the index terms documents write it with (交钱 → 缴费, 收费), one way only:
     # a document's 收费 does not make every question about 收费 a question about 交钱
     spoken: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    phrases: frozenset[str] = frozenset()  # the spoken phrases, found in a question before it is cut
+    # the spoken phrases a question keeps whole: those jieba cuts into single characters (交钱 →
+    # 交 + 钱), which are no terms of their own (the searcher drops single characters), so standing
+    # whole loses nothing. A phrase kept as one term (养老院) is expanded as that term; one cut into
+    # words (老年证 → 老年 + 证) keeps its words: measured on both seed sets, standing whole there
+    # lost more than it found. Decided once, with the dictionary in force, not per question.
+    phrases: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path = DATA / "synonyms.txt") -> "Synonyms":
@@ -40,15 +45,19 @@ class Synonyms:
         for phrase, words in spoken:
             found = tuple(term for word in words if (term := _index_term(word)))
             written[normalize(phrase)] = tuple(dict.fromkeys(written.get(normalize(phrase), ()) + found))
-        return cls(table, written, frozenset(p for p in written if len(p) >= MIN_PHRASE))
+        return cls(table, written, frozenset(p for p in written if _cut_to_characters(p)))
 
-    def expand(self, term: str, spoken: bool = True) -> list[tuple[str, float]]:
+    def expand(self, term: str) -> list[tuple[str, float]]:
         """The term itself (weight 1), its synonyms and, for a spoken phrase, the words documents
-        use for it (slightly less). `spoken=False` for a word the documents use themselves
-        (养老院, 医院): then it is no colloquialism to translate, and its own matches say more."""
+        use for it (less)."""
         others = [(s, SYNONYM_WEIGHT) for s in self.groups.get(term, ()) if s != term]
-        written = [(w, SPOKEN_WEIGHT) for w in self.spoken.get(term, ()) if w != term] if spoken else []
+        written = [(w, SPOKEN_WEIGHT) for w in self.spoken.get(term, ()) if w != term]
         return [(term, 1.0)] + others + written
+
+
+def _cut_to_characters(phrase: str) -> bool:
+    pieces = terms(phrase)
+    return len(phrase) >= MIN_PHRASE and len(pieces) >= 2 and all(len(piece) == 1 for piece in pieces)
 
 
 def _index_term(word: str) -> str:

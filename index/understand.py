@@ -173,8 +173,8 @@ def understand(text: str, vocabulary: Vocabulary, default_region: Region | None 
     """One Query per question in the message; a place named anywhere applies to parts without one.
 
     "佛山和揭阳各有哪家基地" names two places side by side: it becomes one query per place.
-    A spoken phrase (交钱, 瘫在床上 — `phrases`, from the colloquial lexicon) is one term, whatever
-    jieba would cut it into: the searcher expands it to the words documents use.
+    A spoken phrase of `phrases` (交钱 — from the colloquial lexicon) is one term, however jieba
+    would cut it: the searcher expands it to the words documents use.
     """
     normalized, fixes = correct(normalize(text), vocabulary)
     parts = split_questions(normalized)
@@ -192,26 +192,14 @@ def understand(text: str, vocabulary: Vocabulary, default_region: Region | None 
 
 
 def _content_terms(text: str, phrases: frozenset[str]) -> tuple[str, ...]:
-    """The part's terms, with each spoken phrase that jieba cuts into single characters (交钱)
-    kept whole (longest first, no overlaps). A phrase the analyzer keeps as one term (养老院,
-    老年证 → 老年 + 证) needs nothing or keeps its words: measured on both question sets, standing
-    whole there lost more than it found; one it drops entirely (有没有 — filler) stays dropped."""
+    """The part's terms, each spoken phrase in it (index.synonyms.Synonyms.phrases) kept whole,
+    longest first, no overlaps."""
     found = []
     for phrase in sorted((p for p in phrases if p in text), key=len, reverse=True):
-        if phrase in text and _only_characters(_pieces(phrase)):
+        if phrase in text:
             found.append(phrase)
             text = text.replace(phrase, " ")
     return terms(text) + tuple(found)
-
-
-def _pieces(phrase: str) -> tuple[str, ...]:
-    return terms(phrase)
-
-
-def _only_characters(pieces: tuple[str, ...]) -> bool:
-    """Cut into single characters only (交钱 → 交 + 钱): such pieces are no terms of their own
-    (the searcher drops single characters), so the phrase loses nothing by standing whole."""
-    return len(pieces) >= 2 and all(len(piece) == 1 for piece in pieces)
 
 
 def _regions_of(text: str, vocabulary: Vocabulary) -> tuple[list[Region], tuple[str, ...]]:
