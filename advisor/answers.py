@@ -255,8 +255,8 @@ def _ordered(result: Result) -> list[Hit]:
 
 def _listing(result: Result) -> list[Record]:
     """The institutions a where/which question found, when there are two or more — unless it
-    names one of them (then that one answers)."""
-    if result.query.kind_hint != "location" or named_hit(result.hits, result.query.normalized):
+    names one of them (`_ordered` put that one first, and it answers)."""
+    if result.query.kind_hint != "location" or named_hit(result.hits[:1], result.query.normalized):
         return []
     best = max(h.confidence for h in result.hits)
     members = [h.record for h in result.hits if h.record.kind in ("base", "service")
