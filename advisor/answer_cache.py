@@ -52,13 +52,14 @@ class AnswerCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def search(self, searcher: Searcher, text: str, region: Region | None, limit: int) -> list[Result]:
-        """`searcher.search(text, region=region, limit=limit)`, from the cache when this
-        generation of the knowledge saw the same question in the same region."""
-        key = ("search", normalize(text), region.code if region else "", limit)
+    def search(self, searcher: Searcher, text: str, region: Region | None, limit: int,
+               within: tuple[str, ...] = ()) -> list[Result]:
+        """`searcher.search(text, region=region, limit=limit, within=within)`, from the cache when
+        this generation of the knowledge saw the same question in the same region (and documents)."""
+        key = ("search", normalize(text), region.code if region else "", limit, within)
         searcher.refresh()  # once, here: the generation the key belongs to must be the caught-up one
-        return self._remembered(searcher, key, lambda: searcher.search(text, region=region, limit=limit, refresh=False),
-                                fresh)
+        return self._remembered(
+            searcher, key, lambda: searcher.search(text, region=region, limit=limit, refresh=False, within=within), fresh)
 
     def understand(self, searcher: Searcher, text: str) -> list[Query]:
         """`searcher.understand(text)`: the follow-up checks ask it of nearly every message. It

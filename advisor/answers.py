@@ -65,6 +65,8 @@ class Answers:
         results = self.cache.search(self.searcher, text, default, SEARCH_LIMIT)
         if said is None and session.last_terms and intents.leans_on_last(text):
             results = self._with_last_topic(text, results, session, default)
+        if said is None and session.last_documents:
+            results = self._kept_in_document(text, results, session, default)
         session.last_question = text
         session.forget_answer()
         region = next((r.query.region for r in results if r.query.region), None)
@@ -92,6 +94,7 @@ class Answers:
             parts.append(part if single or result.hits else f"“{result.query.normalized}”：没有找到可靠的答案。")
             records += used
         best = max((r.hits[0] for r in results if r.hits), key=lambda h: h.confidence)
+        session.last_documents = list(dict.fromkeys(r.source.key for r in records if r.source.key))
         if single:
             parts.append(compose.NEXT_STEPS)
         return Reply(compose.join_parts(parts), _intent(text, results), confidence=best.confidence,
@@ -126,8 +129,33 @@ class Answers:
                          default: Region | None) -> list[Result]:
         """'那90岁的呢' after a question on 高龄津贴: asked again with the last question's words
         added; the fuller question wins unless it answers worse."""
-        merged = self.cache.search(self.searcher, f"{text} {' '.join(session.last_terms)}", default, SEARCH_LIMIT)
+        asked = text.rstrip("?？!！。. ")  # the last words join this question, not a second one after its "？"
+        merged = self.cache.search(self.searcher, f"{asked} {' '.join(session.last_terms)}", default, SEARCH_LIMIT)
         return merged if _best(merged) >= _best(results) - FOLLOW_MARGIN else results
+
+    def _kept_in_document(self, text: str, results: list[Result], session: Session,
+                          default: Region | None) -> list[Result]:
+        """'请的是哪个医院的医生来讲？' after an answer from a news report: a follow-up, or a
+        question found nowhere on its own, is asked inside the documents the last answer cited,
+        where its own words need cover less (the conversation has already chosen the document).
+        A question that found something elsewhere and does not lean on the last is a new topic."""
+        leaning = intents.leans_on_last(text) or intents.points_back(text) or self._about_last_documents(text, session)
+        if not leaning and all(r.hits for r in results):
+            return results
+        asked = f"{text.rstrip('?？!！。. ')} {' '.join(session.last_terms)}" if leaning else text
+        focused = self.cache.search(self.searcher, asked, default, SEARCH_LIMIT, tuple(session.last_documents))
+        if len(focused) != len(results):
+            return results
+        documents = set(session.last_documents)
+        return [inside if inside.hits and (not own.hits or leaning and own.hits[0].record.source.key not in documents)
+                else own for own, inside in zip(results, focused)]
+
+    def _about_last_documents(self, text: str, session: Session) -> bool:
+        """Most of the question's own knowledge words are in the documents just cited (none at all
+        counts too: 是哪个单位组织的): it goes on about them. A new topic names what they lack."""
+        words = self._knowledge_words(text)
+        inside = self.searcher.found_in(words, tuple(session.last_documents)) if words else []
+        return len(inside) * 2 >= len(words)
 
     def examples(self) -> Examples:
         """Places and a topic for the bot's examples, from this generation of the knowledge."""

@@ -27,6 +27,7 @@ class Session:
     last_terms: list[str] = field(default_factory=list)  # content words of the last question (那90岁的呢)
     last_kind_hint: str = ""
     last_ids: list[str] = field(default_factory=list)  # records of the last answer, for follow-ups
+    last_documents: list[str] = field(default_factory=list)  # the documents it cited (Source.key): kept through a refusal
     list_ids: list[str] = field(default_factory=list)  # a numbered list we showed ("第二个呢")
     pages: list[str] = field(default_factory=list)  # the rest of a long answer ("更多")
     pending: dict = field(default_factory=dict)  # what we asked back: region | referral step | choice

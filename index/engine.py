@@ -40,7 +40,7 @@ NATIONAL = "national"
 PROCESSES = min(os.cpu_count() or 1, 4)
 PARALLEL_FROM = 1000  # records; below that forking costs more than it saves
 HOT_POSTINGS = 100  # per record: the commonest terms listed in the meta, up to this many postings
-DOCUMENT_FORMAT = 2  # bump when text_fields changes what a record's words are: indexes are rebuilt
+DOCUMENT_FORMAT = 3  # bump when text_fields changes what a record's words are: indexes are rebuilt
 TEXT_FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # the analysed fields and their BM25F boosts
 REPLAY_SHARE = 0.5  # a lag above this share of the records is rebuilt in bulk (≥500/s) rather than replayed (~230/s)
 BUILD_CACHE = 200_000  # blocks and runs each analysing process remembers during a build (~100 MB at most)
@@ -53,6 +53,7 @@ def make_schema() -> Schema:
         kind=ID(),
         region=KEYWORD(),  # the record's code and its ancestors': a filter on 4401 finds 440106
         region_exact=ID(),  # the record's own code, or "national"
+        document=ID(),  # the source document's key: a follow-up searches the document just cited
         # No positions (phrase=False): nothing searches phrases, and positions were most of the
         # postings' bytes — slower to write, to read into arrays and to keep on disk.
         **{name: ChineseText(analyzer=analyzer, field_boost=boost, phrase=False) for name, boost in TEXT_FIELDS.items()},
@@ -71,7 +72,8 @@ def document(record: Record) -> dict:
     """The indexed form of a record: its words by field, its region for filtering."""
     codes = [r.code for r in record.region.ancestors()]
     return {"id": record.id, "kind": record.kind, "region": " ".join(codes) or NATIONAL,
-            "region_exact": record.region.code or NATIONAL, **text_fields(record)}
+            "region_exact": record.region.code or NATIONAL, "document": record.source.key or NATIONAL,
+            **text_fields(record)}
 
 
 def record_words(record: Record) -> set[str]:

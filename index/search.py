@@ -24,6 +24,7 @@ from knowledge.regions import Region, resolve
 from knowledge.store import Store
 
 THRESHOLD = 0.5
+FOCUSED = 0.3  # the threshold inside the document a conversation is about (a follow-up's own words)
 FIELD_BOOSTS = engine.TEXT_FIELDS  # BM25F: title and tags above body
 CANDIDATES = 40  # best-scored records the confidence then judges
 NATIONAL_DISCOUNT = 0.75
@@ -240,18 +241,23 @@ class Searcher:
         return understand(text, self.vocabulary, region, self.synonyms.phrases)
 
     def search(self, text: str, kind: str | None = None, region: str | Region | None = None,
-               limit: int = 5, refresh: bool = True) -> list[Result]:
+               limit: int = 5, refresh: bool = True, within: tuple[str, ...] = ()) -> list[Result]:
         """Results for each question in `text`; a result with no hits means nothing good enough.
-        `refresh=False` for a caller that has just caught up itself (the answer cache)."""
+        `refresh=False` for a caller that has just caught up itself (the answer cache).
+        `within`: only records of these source documents (`Source.key`), judged against the
+        lower FOCUSED threshold — the conversation has already established the document."""
         if refresh:
             self.refresh()
         default = resolve(region) if isinstance(region, str) else region
         with self._lock:
-            return [self.run(query, kind, limit) for query in self.understand(text, default)]
+            return [self.run(query, kind, limit, within) for query in self.understand(text, default)]
 
-    def run(self, query: Query, kind: str | None = None, limit: int = 5) -> Result:
+    def run(self, query: Query, kind: str | None = None, limit: int = 5, within: tuple[str, ...] = ()) -> Result:
         weights = self._weights(query.terms)
         allowed = self._allowed(query, kind)
+        if within:
+            in_documents = self.postings.having("document", list(within))
+            allowed = in_documents if allowed is None else allowed & in_documents
         if not weights or (allowed is not None and not allowed.any()):
             return Result(query)  # nothing to look for, or no record for that place (or kind) at all
         scores, present = self._scores(weights)
@@ -260,11 +266,18 @@ class Searcher:
         hits = [self._hit(query, weights, self.postings.record_id(doc), float(scores[doc]),
                           tuple(t for t in weights if present[t][doc]))
                 for doc in top(scores, CANDIDATES)]
-        hits = [h for h in hits if h and h.confidence >= self.threshold]
+        threshold = min(self.threshold, FOCUSED) if within else self.threshold
+        hits = [h for h in hits if h and h.confidence >= threshold]
         hits = sorted(hits, key=lambda h: -h.score)[:limit]
         for hit in hits:
             hit.snippet = snippet(hit.record.text, hit.matched)
         return Result(query, hits)
+
+    def found_in(self, words: list[str], within: tuple[str, ...]) -> list[str]:
+        """The words that occur in records of these source documents (`Source.key`)."""
+        with self._lock:
+            in_documents = self.postings.having("document", list(within))
+            return [w for w in words if (self.postings.dense(w)[in_documents] > 0).any()]
 
     def _weights(self, query_terms: tuple[str, ...]) -> dict[str, float]:
         """Each distinct content term with its idf; unknown words weigh most (they cannot match).

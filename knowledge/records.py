@@ -54,6 +54,14 @@ class Source:
     def is_advisor_written(self) -> bool:
         return self.title == ADVISOR_WRITTEN
 
+    @property
+    def key(self) -> str:
+        """Which document this is, for keeping a conversation inside it: the imported file, else
+        its 文号, else its title ('' for a record no document backs)."""
+        if self.is_advisor_written:
+            return ""
+        return self.file or self.doc_no or self.title
+
 
 @dataclass(frozen=True)
 class Record:
