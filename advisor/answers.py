@@ -67,6 +67,7 @@ class Answers:
             results = self._with_last_topic(text, results, session, default)
         if said is None and session.last_documents:
             results = self._kept_in_document(text, results, session, default)
+        results = self._within_message(results, default)
         session.last_question = text
         session.forget_answer()
         region = next((r.query.region for r in results if r.query.region), None)
@@ -139,22 +140,41 @@ class Answers:
         question found nowhere on its own, is asked inside the documents the last answer cited,
         where its own words need cover less (the conversation has already chosen the document).
         A question that found something elsewhere and does not lean on the last is a new topic."""
-        leaning = intents.leans_on_last(text) or intents.points_back(text) or self._about_last_documents(text, session)
+        documents = tuple(session.last_documents)
+        leaning = intents.leans_on_last(text) or intents.points_back(text) or self._about(text, documents)
         if not leaning and all(r.hits for r in results):
             return results
-        asked = f"{text.rstrip('?？!！。. ')} {' '.join(session.last_terms)}" if leaning else text
-        focused = self.cache.search(self.searcher, asked, default, SEARCH_LIMIT, tuple(session.last_documents))
+        focused = self._inside(text, session.last_terms if leaning else [], documents, default)
         if len(focused) != len(results):
             return results
-        documents = set(session.last_documents)
-        return [inside if inside.hits and (not own.hits or leaning and own.hits[0].record.source.key not in documents)
-                else own for own, inside in zip(results, focused)]
+        return [_kept(own, inside, leaning, documents) for own, inside in zip(results, focused)]
 
-    def _about_last_documents(self, text: str, session: Session) -> bool:
-        """Most of the question's own knowledge words are in the documents just cited (none at all
-        counts too: 是哪个单位组织的): it goes on about them. A new topic names what they lack."""
+    def _within_message(self, results: list[Result], default: Region | None) -> list[Result]:
+        """'海南的养老院换了地址，要在多少天内去办变更？不去办会罚多少？': a later part of one
+        message that names nothing new is asked inside the documents the first answered part
+        found, with that part's words, like a follow-up in the next message."""
+        first = next((r for r in results if r.hits), None)
+        if first is None or len(results) < 2:
+            return results
+        documents = tuple(dict.fromkeys(h.record.source.key for h in first.hits[:1] if h.record.source.key))
+        kept = [first]
+        for own in results[results.index(first) + 1:]:
+            leaning = self._about(own.query.normalized, documents)
+            inside = self._inside(own.query.normalized, list(first.query.terms), documents, default) if leaning else []
+            kept.append(_kept(own, inside[0], True, documents) if len(inside) == 1 else own)
+        return results[:results.index(first)] + kept
+
+    def _inside(self, text: str, last_terms: list[str], documents: tuple[str, ...],
+                default: Region | None) -> list[Result]:
+        """`text` (with the earlier question's words, if given) searched inside `documents`."""
+        asked = f"{text.rstrip('?？!！。. ')} {' '.join(last_terms)}" if last_terms else text
+        return self.cache.search(self.searcher, asked, default, SEARCH_LIMIT, documents) if documents else []
+
+    def _about(self, text: str, documents: tuple[str, ...]) -> bool:
+        """Most of the question's own knowledge words are in these documents (none at all counts
+        too: 是哪个单位组织的): it goes on about them. A new topic names what they lack."""
         words = self._knowledge_words(text)
-        inside = self.searcher.found_in(words, tuple(session.last_documents)) if words else []
+        inside = self.searcher.found_in(words, documents) if words and documents else []
         return len(inside) * 2 >= len(words)
 
     def examples(self) -> Examples:
@@ -249,6 +269,13 @@ class Answers:
         for old in sorted(query.places, key=len, reverse=True):
             question = question.replace(old, "")
         return place + question
+
+
+def _kept(own: Result, inside: Result, leaning: bool, documents: tuple[str, ...]) -> Result:
+    """The result inside the documents, when it found something and the question's own search
+    found nothing, or (leaning on them) found it in another document."""
+    elsewhere = own.hits and own.hits[0].record.source.key not in documents
+    return inside if inside.hits and (not own.hits or leaning and elsewhere) else own
 
 
 def _place_note(asked: Region | None, record: Record) -> str:

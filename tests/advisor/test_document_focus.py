@@ -68,3 +68,13 @@ def test_a_new_topic_leaves_the_document(advisor):
 def test_the_document_is_kept_through_a_refusal(advisor):
     replies = conversation(advisor, "深圳麻石社区冬病夏治讲座是哪天办的", "今天股票涨了吗", "那请的是哪个医院的医生？")
     assert cited(replies[-1]) == {"news-2"}
+
+
+def test_a_later_part_of_one_message_stays_in_the_first_part_s_document(advisor):
+    (reply,) = conversation(advisor, "深圳麻石社区冬病夏治讲座是哪天办的？请的是哪家医院？")
+    assert cited(reply) <= {"news-1", "news-2"} and "news-2" in cited(reply)
+
+
+def test_a_later_part_naming_another_subject_searches_everywhere(advisor):
+    (reply,) = conversation(advisor, "深圳麻石社区冬病夏治讲座是哪天办的？医疗机构要设老年人挂号窗口吗？")
+    assert "rules-2" in cited(reply)
