@@ -219,6 +219,8 @@ def verify(source: Path) -> dict:
 
 def _read_manifest(source: Path) -> dict:
     path = source / MANIFEST
+    if not source.is_dir():
+        raise BackupError(f"找不到备份目录 {source}")
     if not path.is_file():
         raise BackupError(f"{source} 不是养老顾问的备份：找不到 {path}")
     try:

@@ -267,6 +267,8 @@ def test_a_directory_that_is_no_backup_is_refused(tmp_path):
     result = run(tmp_path / "instance", "restore", str(tmp_path / "photos"))
     assert result.exit_code == 1 and f"{tmp_path / 'photos'} 不是养老顾问的备份" in result.output
     assert not (tmp_path / "instance").exists()
+    missing = run(tmp_path / "instance", "restore", str(tmp_path / "no-such-backup"))
+    assert missing.exit_code == 1 and f"找不到备份目录 {tmp_path / 'no-such-backup'}" in missing.output
 
 
 def test_restore_replaces_a_data_dir_that_is_not_empty_only_with_force(served, tmp_path):
