@@ -4,14 +4,18 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from pathlib import Path
 
 import click
 
 from advisor.cli import ask_command, chat_command, eval_command
+from index import engine
 from knowledge import settings
 from knowledge.accounts_cli import user_group
+from knowledge.backup import BackupError, restore_backup, take_backup
 from index.cli import search_command
 from knowledge.cli import export_command, import_command, load_starter, open_store, print_report, records_group
+from knowledge.store import Store
 
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -25,6 +29,8 @@ class _Commands(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
         except sqlite3.OperationalError as exc:
             raise click.ClickException(storage_problem(str(exc))) from None
         except OSError as exc:
@@ -77,6 +83,44 @@ def serve(host, port, workers):
             # path only: query strings carry openids and signatures
             "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s', "webhook.app:create_app()"]
     os.execv(sys.executable, argv)
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest):
+    """Copy the data dir into the new directory DEST, also while it serves (the index is left out)."""
+    manifest = take_backup(settings.data_dir(), dest)
+    click.echo(f"备份完成：{dest}（{manifest['created_at']}，版本 {manifest['app_version']}）")
+    _print_contents(manifest)
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a data dir that is not empty (everything in it is deleted).")
+def restore_command(src, force):
+    """Make the data dir what the backup SRC holds: checked first, swapped in whole, index rebuilt."""
+    data_dir = settings.data_dir()
+    manifest = restore_backup(src, data_dir, force=force, prepare=_build_index)
+    click.echo(f"已恢复到 {data_dir}：{src}（备份于 {manifest['created_at']}，版本 {manifest['app_version']}），"
+               "检索索引已按记录重建。")
+    _print_contents(manifest)
+
+
+def _build_index(data_dir: Path) -> None:
+    """Built in the restored directory before it is swapped in: the server then starts on it at
+    once instead of building it at its first start (19 s at 10k records)."""
+    store = Store.in_dir(data_dir)
+    try:
+        engine.ensure_current(store, engine.IndexFiles(data_dir))
+    finally:
+        store.close()
+
+
+def _print_contents(manifest: dict) -> None:
+    for name, database in manifest["databases"].items():
+        tables = database["tables"]
+        click.echo(f"  {name}：结构 v{database['user_version']}，{len(tables)} 张表，{sum(tables.values())} 行")
+    click.echo(f"  其他文件 {len(manifest['files'])} 个：{'、'.join(manifest['files']) or '无'}")
 
 
 main.add_command(import_command)
