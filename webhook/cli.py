@@ -73,7 +73,10 @@ def serve(host, port, workers):
     import sys
 
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "sync", "--preload", "--config", "python:webhook.gunicorn_hooks", "--access-logfile", "-",
+            "--worker-class", "sync", "--preload", "--config", "python:webhook.gunicorn_hooks",
+            # X-Forwarded-* are believed by webhook/proxies.py (ADVISOR_TRUSTED_PROXIES), not by
+            # gunicorn's own default list (loopback), so there is one setting and one place.
+            "--forwarded-allow-ips", "", "--access-logfile", "-",
             # path only: query strings carry openids and signatures
             "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s', "webhook.app:create_app()"]
     os.execv(sys.executable, argv)
