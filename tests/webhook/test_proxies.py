@@ -111,6 +111,18 @@ def test_a_hop_count_a_name_or_everyone_is_refused(raw):
         settings.load({"ADVISOR_TRUSTED_PROXIES": raw})
 
 
+def test_advisor_settings_shows_the_proxies_and_names_a_bad_value_in_one_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from webhook.cli import main
+
+    monkeypatch.setenv("ADVISOR_TRUSTED_PROXIES", "127.0.0.1 ::1")
+    assert "ADVISOR_TRUSTED_PROXIES=127.0.0.1/32, ::1/128\n" in CliRunner().invoke(main, ["settings"]).output
+    monkeypatch.setenv("ADVISOR_TRUSTED_PROXIES", "2")
+    bad = CliRunner().invoke(main, ["settings"])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: ADVISOR_TRUSTED_PROXIES='2'") and "Traceback" not in bad.output
+
+
 @pytest.mark.slow
 def test_through_gunicorn_the_access_log_names_the_client(data_dir, tmp_path):
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_API_TOKEN": "", "no_proxy": "127.0.0.1",
