@@ -6,6 +6,7 @@ and the Flask app factory pass their own mapping instead.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,11 +59,28 @@ def _positive_float(raw: str) -> float:
     return value
 
 
+def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The reverse proxies' addresses or networks, comma- or space-separated ('' for none).
+    Addresses, not a hop count: only an address tells a proxy from a client that reached the
+    port directly and sent its own X-Forwarded-For (webhook/proxies.py)."""
+    networks = []
+    for item in raw.replace(",", " ").split():
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)") from None
+        if network.prefixlen == 0:
+            raise ValueError(f"{item!r} would trust every client's X-Forwarded-For")
+        networks.append(network)
+    return tuple(networks)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite database, the search index and logs.", Path),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
     Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
-    Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on unless the browser addresses the console on loopback (localhost, 127.0.0.1, ::1); set on when a TLS proxy in front passes a loopback Host header.", _on_off_auto),
+    Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on when the request came over HTTPS (X-Forwarded-Proto from a trusted proxy) or the browser addresses the console by a name other than loopback (localhost, 127.0.0.1, ::1).", _on_off_auto),
+    Setting("ADVISOR_TRUSTED_PROXIES", "", "Addresses or networks of the reverse proxies in front (e.g. 127.0.0.1 for nginx on the same host; comma-separated). Only a request from one of them has its X-Forwarded-For (the client's address: loopback check, login throttle, logs) and X-Forwarded-Proto (https) believed; unset = no proxy is trusted and those headers are ignored.", proxy_networks),
     Setting("ADVISOR_LOG_HASH_KEY", "", "Key of the hashes that stand for user ids in the logs (HMAC-SHA256; generated per data dir when unset; set the same value on every server whose logs are read together).", secret=True),
     Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
     Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),

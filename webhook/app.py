@@ -10,7 +10,7 @@ from index.analysis import ensure_jieba
 from knowledge import settings
 from knowledge.datadir import private_secret
 from knowledge.store import Store
-from webhook import errors, logs, routes
+from webhook import errors, logs, proxies, routes
 from webhook.channels.wechat import accepts
 from webhook.channels.wxcrypto import InvalidAESKey, decode_aes_key
 from webhook.runtime import Runtime
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine.ensure_current(Store.in_dir(data_dir), engine.IndexFiles(data_dir))
     app.extensions["runtime"] = Runtime(data_dir, app.config)
     logs.configure(app.config["ADVISOR_LOG_HASH_KEY"] or private_secret(data_dir, logs.KEY_FILE))
+    proxies.init_app(app)
     errors.register(app)
     routes.register(app)
 

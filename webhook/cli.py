@@ -24,12 +24,13 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 class _Commands(click.Group):
     """Storage failures are one line on stderr and exit status 1, not a traceback: a full disk,
     or "database is locked" when another large import holds the write lock past the busy timeout.
-    (An import is one transaction: the knowledge base is then as it was.)"""
+    (An import is one transaction: the knowledge base is then as it was.) A setting that cannot
+    be used is one line too, naming the variable."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except BackupError as exc:
+        except (BackupError, settings.SettingError) as exc:
             raise click.ClickException(str(exc)) from None
         except sqlite3.OperationalError as exc:
             raise click.ClickException(storage_problem(str(exc))) from None
@@ -65,7 +66,10 @@ def settings_command():
     """List every setting with its default and purpose (secrets are never printed)."""
     values = settings.load()
     for setting in settings.SETTINGS:
-        shown = "(set)" if setting.secret and values[setting.name] else values[setting.name]
+        value = values[setting.name]
+        if isinstance(value, tuple):  # ADVISOR_TRUSTED_PROXIES, shown as it is written
+            value = ", ".join(map(str, value))
+        shown = "(set)" if setting.secret and value else value
         click.echo(f"{setting.name}={shown}\n    {setting.help} Default: {setting.default!r}")
 
 
@@ -79,7 +83,10 @@ def serve(host, port, workers):
     import sys
 
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "sync", "--preload", "--config", "python:webhook.gunicorn_hooks", "--access-logfile", "-",
+            "--worker-class", "sync", "--preload", "--config", "python:webhook.gunicorn_hooks",
+            # X-Forwarded-* are believed by webhook/proxies.py (ADVISOR_TRUSTED_PROXIES), not by
+            # gunicorn's own default list (loopback), so there is one setting and one place.
+            "--forwarded-allow-ips", "", "--access-logfile", "-",
             # path only: query strings carry openids and signatures
             "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s', "webhook.app:create_app()"]
     os.execv(sys.executable, argv)

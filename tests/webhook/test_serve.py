@@ -51,6 +51,7 @@ def test_serve_passes_the_hooks_to_gunicorn(monkeypatch):
     CliRunner().invoke(cli.main, ["serve", "--port", "8123"])
     (argv,) = calls
     assert argv[argv.index("--config") + 1] == "python:webhook.gunicorn_hooks" and "--preload" in argv
+    assert argv[argv.index("--forwarded-allow-ips") + 1] == ""  # webhook/proxies.py alone believes X-Forwarded-*
 
 
 def free_port() -> int:

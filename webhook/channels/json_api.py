@@ -3,8 +3,10 @@
 Any system that can post JSON (a mini program, a hotline's CRM, a test) talks to the advisor
 here. With ADVISOR_API_TOKEN set, callers prove themselves with `Authorization: Bearer <token>`;
 without one, only the machine itself may call, so a fresh install is not an open service.
-A request that came through a proxy (X-Forwarded-For and friends) is never treated as local:
-behind a reverse proxy on the same host every client would otherwise look like 127.0.0.1.
+A request that still carries forwarding headers (X-Forwarded-For and friends) is never treated
+as local: behind a reverse proxy on the same host every client would otherwise look like
+127.0.0.1. A proxy named in ADVISOR_TRUSTED_PROXIES has its X-Forwarded-For applied (and
+removed) before this runs (webhook/proxies.py), so remote_addr is then the client's own.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the browser is told to enforce on console pages: cookies Secure off loopback, no
+"""What the browser is told to enforce on console pages: cookies Secure over HTTPS and off loopback, no
 framing (clickjacking), and a Content-Security-Policy under which only the console's own files
 and the inline <script>/<style> blocks carrying this response's nonce run — so markup that ever
 slipped past escaping still could not run a script.
@@ -25,7 +25,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         mode = app.config.get("ADVISOR_COOKIE_SECURE", "auto")
-        return not _loopback(request.host) if mode == "auto" else mode == "on"
+        return (request.is_secure or not _loopback(request.host)) if mode == "auto" else mode == "on"
 
 
 def _loopback(host: str) -> bool:
