@@ -114,7 +114,8 @@ class Answers:
             text = compose.join_parts([lead + "\n" + body, "回复编号（如“2”）看详情。" if single else ""])
             return compose.join_parts([text, compose.citation(used)]), used
         top = result.hits[0].record
-        lead = facts.leading_sentence(top.text, facts.asked_fact(result.query.normalized), result.hits[0].matched)
+        lead = facts.leading_sentence(top.text, facts.asked_fact(result.query.normalized), result.hits[0].matched,
+                                      result.query.age)
         text = compose.join_parts([_place_note(result.query.region, top), compose.answer(top, _label(top), lead=lead)])
         if intents.asks_how_to_apply(result.query.normalized):
             text = compose.join_parts([text, compose.how_to_apply(top)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from index import ages
 from index.search import Hit
 
 CLOSE = 0.1  # confidences this close count as fitting the question equally well
@@ -63,14 +64,23 @@ def answering_first(hits: list[Hit], asked: str | None) -> list[Hit]:
     return [chosen] + [hit for hit in hits if hit is not chosen]
 
 
-def leading_sentence(text: str, asked: str | None, matched: tuple[str, ...]) -> str:
+def leading_sentence(text: str, asked: str | None, matched: tuple[str, ...], age: int | None = None) -> str:
     """The sentence of a long record that holds the asked fact (the one naming most of the
-    matched words), or '' when the record is short or its opening already holds it."""
+    matched words; for an asked age, the one whose narrowest age band holds it: 85了 →
+    "80周岁至89周岁的老年人，每人每月100元"), or '' when the record is short or its opening
+    already holds it."""
     if not asked or len(text) < LEAD_FROM:
         return ""
     sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
     holding = [s for s in sentences if holds(s, asked)]
     if not holding or holding[0] == sentences[0] and len(sentences[0]) >= len(text) // 2:
         return ""
-    best = max(holding, key=lambda s: sum(term in s for term in matched))
+    aged = [(width, s) for s in holding for width in [_band_width(s, age)] if width is not None]
+    best = min(aged)[1] if aged else max(holding, key=lambda s: sum(term in s for term in matched))
     return "" if best == sentences[0] else best
+
+
+def _band_width(sentence: str, age: int | None) -> int | None:
+    """How many years the sentence's narrowest band holding `age` spans (None: none holds it)."""
+    widths = [high - low for low, high in ages.bands(sentence) if age is not None and low <= age <= high]
+    return min(widths, default=None)

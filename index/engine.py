@@ -27,7 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec import default_codec
 from whoosh.fields import ID, KEYWORD, Schema
 
-from index import analysis
+from index import ages, analysis
 from index.analysis import ChineseAnalyzer, ChineseText, analyse
 from index.bulk import write_segments
 from index.lexicon import Lexicon
@@ -40,7 +40,7 @@ NATIONAL = "national"
 PROCESSES = min(os.cpu_count() or 1, 4)
 PARALLEL_FROM = 1000  # records; below that forking costs more than it saves
 HOT_POSTINGS = 100  # per record: the commonest terms listed in the meta, up to this many postings
-DOCUMENT_FORMAT = 3  # bump when text_fields changes what a record's words are: indexes are rebuilt
+DOCUMENT_FORMAT = 4  # bump when text_fields changes what a record's words are: indexes are rebuilt
 TEXT_FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # the analysed fields and their BM25F boosts
 REPLAY_SHARE = 0.5  # a lag above this share of the records is rebuilt in bulk (≥500/s) rather than replayed (~230/s)
 BUILD_CACHE = 200_000  # blocks and runs each analysing process remembers during a build (~100 MB at most)
@@ -54,6 +54,7 @@ def make_schema() -> Schema:
         region=KEYWORD(),  # the record's code and its ancestors': a filter on 4401 finds 440106
         region_exact=ID(),  # the record's own code, or "national"
         document=ID(),  # the source document's key: a follow-up searches the document just cited
+        ages=KEYWORD(),  # a token per elder year the record's age bands cover (index.ages): 85了 fits 80—89周岁
         # No positions (phrase=False): nothing searches phrases, and positions were most of the
         # postings' bytes — slower to write, to read into arrays and to keep on disk.
         **{name: ChineseText(analyzer=analyzer, field_boost=boost, phrase=False) for name, boost in TEXT_FIELDS.items()},
@@ -73,7 +74,7 @@ def document(record: Record) -> dict:
     codes = [r.code for r in record.region.ancestors()]
     return {"id": record.id, "kind": record.kind, "region": " ".join(codes) or NATIONAL,
             "region_exact": record.region.code or NATIONAL, "document": record.source.key or NATIONAL,
-            **text_fields(record)}
+            "ages": " ".join(ages.tokens(f"{record.title}\n{record.text}")), **text_fields(record)}
 
 
 def record_words(record: Record) -> set[str]:

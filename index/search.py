@@ -7,6 +7,7 @@ every question, so one threshold separates "found it" from "nothing good enough"
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import analysis, engine
+from index import ages, analysis, engine
 from index.generation import Loaded, Opened, load_aside, open_generation, vocabulary_of
 from index.scoring import SegmentCache, top
 from index.synonyms import Synonyms
@@ -24,6 +25,7 @@ from knowledge.regions import Region, resolve
 from knowledge.store import Store
 
 THRESHOLD = 0.5
+COMPOUND_GAP = 3  # characters between a compound's pieces that still spell it (高龄老年人津贴)
 FOCUSED = 0.3  # the threshold inside the document a conversation is about (a follow-up's own words)
 FIELD_BOOSTS = engine.TEXT_FIELDS  # BM25F: title and tags above body
 CANDIDATES = 40  # best-scored records the confidence then judges
@@ -254,17 +256,21 @@ class Searcher:
 
     def run(self, query: Query, kind: str | None = None, limit: int = 5, within: tuple[str, ...] = ()) -> Result:
         weights = self._weights(query.terms)
+        fitting = self._fitting_age(query)
+        if fitting is not None:
+            weights[f"{query.age}岁"] = self.postings.idf(int(fitting.sum()))
         allowed = self._allowed(query, kind)
         if within:
             in_documents = self.postings.having("document", list(within))
             allowed = in_documents if allowed is None else allowed & in_documents
         if not weights or (allowed is not None and not allowed.any()):
             return Result(query)  # nothing to look for, or no record for that place (or kind) at all
-        scores, present = self._scores(weights)
+        scores, present = self._scores(weights, {f"{query.age}岁": fitting} if fitting is not None else {})
         if allowed is not None:
             scores[~allowed] = 0
+        spelled = compounds(weights)
         hits = [self._hit(query, weights, self.postings.record_id(doc), float(scores[doc]),
-                          tuple(t for t in weights if present[t][doc]))
+                          tuple(t for t in weights if present[t][doc]), spelled)
                 for doc in top(scores, CANDIDATES)]
         threshold = min(self.threshold, FOCUSED) if within else self.threshold
         hits = [h for h in hits if h and h.confidence >= threshold]
@@ -274,10 +280,12 @@ class Searcher:
         return Result(query, hits)
 
     def found_in(self, words: list[str], within: tuple[str, ...]) -> list[str]:
-        """The words that occur in records of these source documents (`Source.key`)."""
+        """The words that occur, themselves or through a synonym, in records of these source
+        documents (`Source.key`)."""
         with self._lock:
             in_documents = self.postings.having("document", list(within))
-            return [w for w in words if (self.postings.dense(w)[in_documents] > 0).any()]
+            return [w for w in words if any((self.postings.dense(synonym)[in_documents] > 0).any()
+                                            for synonym, _ in self.synonyms.expand(w))]
 
     def _weights(self, query_terms: tuple[str, ...]) -> dict[str, float]:
         """Each distinct content term with its idf; unknown words weigh most (they cannot match).
@@ -303,13 +311,23 @@ class Searcher:
             return True
         return term not in self.vocabulary.concepts and not analysis.is_word(term)
 
-    def _scores(self, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """BM25F per record (a term counts through its best synonym) and, per term, where it occurs."""
+    def _fitting_age(self, query: Query) -> np.ndarray | None:
+        """The records whose age bands hold the asked age (None: no age asked, or no record has one)."""
+        if query.age is None:
+            return None
+        fitting = self.postings.having("ages", [ages.token(query.age)])
+        return fitting if fitting.any() else None
+
+    def _scores(self, weights: dict[str, float], fixed: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """BM25F per record (a term counts through its best synonym) and, per term, where it occurs;
+        a `fixed` term (the asked age) occurs where its mask says, counting once."""
         scores = np.zeros(self.postings.size, np.float32)
         present = {}
         for term, weight in weights.items():
             best = np.zeros(self.postings.size, np.float32)
-            for synonym, boost in self.synonyms.expand(term):
+            if term in fixed:
+                best[fixed[term]] = 1.0
+            for synonym, boost in () if term in fixed else self.synonyms.expand(term):
                 np.maximum(best, self.postings.dense(synonym, boost), out=best)
             present[term] = best > 0
             scores += weight * best
@@ -333,10 +351,13 @@ class Searcher:
         return self._conditions[key]
 
     def _hit(self, query: Query, weights: dict[str, float], record_id: str, score: float,
-             matched: tuple[str, ...]) -> Hit | None:
+             matched: tuple[str, ...], spelled: dict[str, list[str]]) -> Hit | None:
         record = self.records.get(record_id)
         if record is None:
             return None  # retired after this index generation was opened
+        matched = matched + tuple(t for t, parts in spelled.items() if t not in matched and _spelled_out(record, parts))
+        if query.age is not None and set(matched) <= {f"{query.age}岁"}:
+            return None  # an age qualifies what is asked; alone it is no topic (80了，还能买重疾险吗)
         confidence = coverage(weights, matched, self.unknown_weight, self.vocabulary.concepts)
         if query.region and not record.region.code:
             confidence *= NATIONAL_DISCOUNT  # asked about one place, the record speaks for several
@@ -347,6 +368,28 @@ class Searcher:
             confidence *= MISSING_CONCEPT  # asked how much money, the record names none
         boost = 1.0 + 0.3 * _kind_fits(query.kind_hint, record.kind) + _region_fit(query.region, record.region)
         return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched, "")
+
+
+def compounds(weights: dict[str, float]) -> dict[str, list[str]]:
+    """Question terms that other terms of the question spell out whole: 高龄津贴 = 高龄 + 津贴.
+    jieba's search mode gives a compound and its pieces; a record writing 高龄老年人津贴 has
+    both pieces and so covers the compound, though it never writes it."""
+    found = {}
+    for compound in weights:
+        pieces = [t for t in weights if t != compound and len(t) > 1 and t in compound]
+        parts = sorted((p for p in pieces if not any(p != q and p in q for q in pieces)), key=compound.find)
+        covered = {i for part in parts for start in occurrences(compound, part) for i in range(start, start + len(part))}
+        if parts and len(covered) == len(compound):
+            found[compound] = parts
+    return found
+
+
+def _spelled_out(record: Record, parts: list[str]) -> bool:
+    """The pieces of a compound stand close together, in order, with words between (高龄老年人津贴).
+    Written together, the index would hold the compound unless the text cuts it otherwise
+    (旅居养老|保险 is no 养老保险)."""
+    pattern = f".{{1,{COMPOUND_GAP}}}".join(re.escape(p) for p in parts)
+    return any(re.search(pattern, text) for text in (record.title, record.text))
 
 
 def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight: float,

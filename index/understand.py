@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
+from index.ages import asked_age
 from index.analysis import ensure_jieba, is_word, normalize, stopwords, terms
 from index.vocabulary import Vocabulary
 from knowledge.privacy import find_phone
@@ -41,6 +42,7 @@ class Query:
     kind_hint: str | None = None  # "subsidy" or "location" (service/base)
     corrections: dict[str, str] = field(default_factory=dict)
     places: tuple[str, ...] = ()
+    age: int | None = None  # an elder's age the question names (85了): matched against age bands
 
 
 def split_questions(text: str) -> list[str]:
@@ -115,9 +117,9 @@ def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str,
     if run and i + run < len(words) and _unknown(words[i + run], vocabulary):
         run += 1  # 泾|原县: a lone character glued to an unknown word is one suspicious window
     if run >= 2:
-        window = "".join(words[i:i + run])
-        if all(ch in stopwords() for ch in window):
-            return run, window, None
+        window = _without_function_edges("".join(words[i:i + run]))
+        if len(window) < 2:
+            return run, window, None  # 是|先: a function word and one character are no typo of 实现
         for candidate in _windows(window):  # 饭|唐有 → 饭唐 → 饭堂
             fix = _known_fix(candidate, vocabulary)
             if fix:
@@ -136,6 +138,12 @@ def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str,
         if fix:
             return 1, window, fix
     return 1, word, None
+
+
+def _without_function_edges(window: str) -> str:
+    """A run of single characters without the function words at its ends (是, 有, 的)."""
+    edges = "".join(ch for ch in window if ch in stopwords())
+    return window.strip(edges) if edges else window
 
 
 def _unknown(word: str, vocabulary: Vocabulary) -> bool:
@@ -181,13 +189,17 @@ def understand(text: str, vocabulary: Vocabulary, default_region: Region | None 
     regions = [_regions_of(part, vocabulary) for part in parts]
     message_region = next((rs[0] for rs, _ in regions if rs), None) or default_region
     queries: list[Query] = []
+    message_age = asked_age(normalized)
     for part, (part_regions, places) in zip(parts, regions):
-        content_terms, hint = _content_terms(_strip_places(part, places), phrases), _kind_hint(part)
+        age = asked_age(part) or message_age
+        asked = _strip_places(part, places).replace(age[1], " ") if age else _strip_places(part, places)
+        content_terms, hint = _content_terms(asked, phrases), _kind_hint(part)
         if queries and set(content_terms) <= PROCEDURE_WORDS:  # "广州有几家基地？惠州呢", "…多少钱，怎么申请"
             content_terms, hint = queries[-1].terms + content_terms, hint or queries[-1].kind_hint
         for region in part_regions or [message_region]:
             queries.append(Query(text=text if len(parts) == 1 else part, normalized=part, terms=content_terms,
-                                 region=region, kind_hint=hint, corrections=fixes, places=places))
+                                 region=region, kind_hint=hint, corrections=fixes, places=places,
+                                 age=age[0] if age else None))
     return queries
 
 
