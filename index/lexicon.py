@@ -1,12 +1,13 @@
-"""The domain dictionary and synonym groups of one data dir, editable from the console.
+"""The domain dictionary, the synonym groups and the colloquial lexicon (交钱 → 缴费 收费) of one
+data dir, editable from the console.
 
-The shipped files (`index/data/dictionary.txt`, `synonyms.txt`) are the defaults. A save writes
-an override to `<data_dir>/lexicon/` (temp file, fsync, rename: a reader sees the old file or
-the new one, never half of it), which from then on is what every process of that data dir
-uses. Readers notice a save by `stamp()` — one `stat` per file — so a searcher can check on
-every search without reading anything. A synonym change takes effect at the next search; a
-dictionary change changes how text is cut into words, so the index is rebuilt (index/engine.py
-compares the dictionary's fingerprint) and swapped in.
+The shipped files (`index/data/dictionary.txt`, `synonyms.txt`, `colloquial.txt`) are the
+defaults. A save writes an override to `<data_dir>/lexicon/` (temp file, fsync, rename: a
+reader sees the old file or the new one, never half of it), which from then on is what every
+process of that data dir uses. Readers notice a save by `stamp()` — one `stat` per file — so a
+searcher can check on every search without reading anything. A synonym or colloquial change
+takes effect at the next search; a dictionary change changes how text is cut into words, so
+the index is rebuilt (index/engine.py compares the dictionary's fingerprint) and swapped in.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.analysis import DATA, DEFAULT_FREQ, normalize, parse_dictionary, read_word_file
+from index.analysis import DATA, DEFAULT_FREQ, normalize, parse_dictionary, read_word_file, use_dictionary
+from index.synonyms import idle_words
 
 DICTIONARY, SYNONYMS, COLLOQUIAL = "dictionary.txt", "synonyms.txt", "colloquial.txt"
 MAX_WORD = 20  # characters; longer "words" are sentences
@@ -28,6 +30,8 @@ HEADERS = {
     COLLOQUIAL: "# 口语→书面语（控制台编辑）：每行“口语 → 书面词 书面词”。改动在下一次检索时生效。\n",
 }
 ARROW = re.compile(r"\s*(?:→|->|=>)\s*")
+WRITTEN_SEPARATORS = re.compile(r"[\s、，,；;]+")  # between the written forms typed into the console
+Pair = tuple[str, tuple[str, ...]]  # (how people say it, how documents write it)
 
 
 class Lexicon:
@@ -61,10 +65,70 @@ class Lexicon:
             return []
         return [pair for line in read_word_file(self.path(COLLOQUIAL)) if (pair := parse_colloquial(line))]
 
+    def colloquial_table(self) -> dict[str, tuple[str, ...]]:
+        """Each spoken phrase once with all its written forms, in file order: what the console
+        lists (a phrase on two lines of a hand-edited file counts as one, as the search has it)."""
+        table: dict[str, tuple[str, ...]] = {}
+        for spoken, written in self.colloquial_pairs():
+            table[spoken] = tuple(dict.fromkeys(table.get(spoken, ()) + written))
+        return table
+
     def save_colloquial_pairs(self, lines: list[str]) -> None:
         pairs = [_checked_pair(line, number) for number, line in enumerate(lines, 1) if line.strip()]
         with self._locked():
-            self._write(COLLOQUIAL, [f"{spoken} → {' '.join(written)}" for spoken, written in pairs])
+            self._write(COLLOQUIAL, [pair_line(pair) for pair in pairs])
+
+    # -- the colloquial lexicon one pair at a time (the console's list) -------------------
+    # Each edit rewrites the file in force line by line, so the shipped file's topic headings and
+    # comments stay where they were, and a new pair goes at the end.
+    def add_colloquial(self, spoken: str, written: str) -> Pair:
+        pair = check_colloquial(spoken, written)
+        with self._locked():
+            lines = self._colloquial_lines()
+            self._refuse_listed(pair[0])
+            self._write(COLLOQUIAL, lines + [pair_line(pair)])
+        return pair
+
+    def change_colloquial(self, was: str, spoken: str, written: str) -> tuple[Pair, Pair]:
+        """Replace the pair of the spoken phrase `was` (it may be renamed): (before, after)."""
+        pair = check_colloquial(spoken, written)
+        with self._locked():
+            before = self._listed(was)
+            if pair[0] != before[0]:
+                self._refuse_listed(pair[0])
+            lines = self._colloquial_lines()
+            at = _lines_of(lines, before[0])
+            lines[at[0]] = pair_line(pair)
+            self._write(COLLOQUIAL, [line for i, line in enumerate(lines) if i not in at[1:]])
+        return before, pair
+
+    def remove_colloquial(self, spoken: str) -> Pair:
+        with self._locked():
+            removed = self._listed(spoken)
+            lines = self._colloquial_lines()
+            at = set(_lines_of(lines, removed[0]))
+            self._write(COLLOQUIAL, [line for i, line in enumerate(lines) if i not in at])
+        return removed
+
+    def _colloquial_lines(self) -> list[str]:
+        """The file in force as it is written, comments included, without the header `_write` adds."""
+        path = self.path(COLLOQUIAL)
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        return [line for line in lines if line != HEADERS[COLLOQUIAL].rstrip("\n")]
+
+    def _listed(self, spoken: str) -> Pair:
+        phrase = normalize((spoken or "").strip())
+        table = self.colloquial_table()
+        if phrase not in table:
+            raise ValueError(f"“{phrase}”已不在口语词表里（可能刚被别人改过或删除），请刷新页面再试 / "
+                             f"“{phrase}” is not listed")
+        return phrase, table[phrase]
+
+    def _refuse_listed(self, phrase: str) -> None:
+        written = self.colloquial_table().get(phrase)
+        if written is not None:
+            raise ValueError(f"“{phrase}”已经在口语词表里了（→ {' '.join(written)}），要改请在列表里点“修改” / "
+                             f"“{phrase}” is listed already")
 
     def split_words(self) -> list[str]:
         """Synonyms the analyzer cuts into several words: a question never holds them as one
@@ -73,6 +137,12 @@ class Lexicon:
 
         use_dictionary(self.dictionary_entries())
         return [word for group in self.synonym_groups() for word in group if normalize(word) not in terms(word)]
+
+    def idle_colloquial(self, pair: Pair) -> list[str]:
+        """The words of `pair` no search uses with this data dir's dictionary (for the console to
+        say). Like `split_words`, it puts that dictionary in force in jieba, which is global."""
+        use_dictionary(self.dictionary_entries())
+        return idle_words(*pair)
 
     # -- writing ------------------------------------------------------------------------
     def save_dictionary(self, words: list[str]) -> None:
@@ -174,6 +244,34 @@ def parse_colloquial(line: str) -> tuple[str, tuple[str, ...]] | None:
     if len(pieces) != 2 or not pieces[0] or not pieces[1].split():
         return None
     return normalize(pieces[0]), tuple(normalize(word) for word in pieces[1].split())
+
+
+def check_colloquial(spoken: str, written: str) -> Pair:
+    """One pair as typed into the console's two fields: the spoken phrase, and the written forms
+    separated by spaces or 、，; — normalised, repeats dropped. ValueError for an empty side, a
+    word the index cannot hold, or written forms that only repeat the spoken phrase (such a
+    pair finds nothing the phrase itself does not)."""
+    if not (spoken or "").strip():
+        raise ValueError("口语说法不能为空：写老人平常怎么说，如“交钱” / the spoken phrase is empty")
+    words = [word for word in WRITTEN_SEPARATORS.split((written or "").strip()) if word]
+    if not words:
+        raise ValueError("书面写法不能为空：写文件里的说法，如“缴费 收费” / the written side is empty")
+    phrase = _check_word(spoken, "spoken")
+    forms = tuple(dict.fromkeys(_check_word(word, "written") for word in words))
+    if set(forms) == {phrase}:
+        raise ValueError(f"“{phrase}”：口语说法和书面写法一样，这一条不起作用；右边要写文件里的说法 / "
+                         "the written form equals the spoken phrase")
+    return phrase, forms
+
+
+def pair_line(pair: Pair) -> str:
+    """As the file and the console write it: 交钱 → 缴费 收费."""
+    return f"{pair[0]} → {' '.join(pair[1])}"
+
+
+def _lines_of(lines: list[str], phrase: str) -> list[int]:
+    return [i for i, line in enumerate(lines)
+            if not line.lstrip().startswith("#") and (pair := parse_colloquial(line)) and pair[0] == phrase]
 
 
 def _checked_pair(line: str, number: int) -> tuple[str, tuple[str, ...]]:

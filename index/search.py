@@ -131,7 +131,7 @@ class Searcher:
                             [r.title for r in changed if r] + [t for r in changed if r for t in r.tags],
                             [a.code for r in changed if r for a in r.region.ancestors()])
         if indexed is None:
-            self._stamp = (None, self._stamp[1])  # rebuilt elsewhere with another dictionary: switch next time
+            self._stamp = (None, *self._stamp[1:])  # rebuilt elsewhere with another dictionary: switch next time
             return  # meanwhile the open generation, cut like our questions, keeps serving
         self._open()
 
@@ -175,7 +175,7 @@ class Searcher:
         dictionary = self.files.dictionary()
         if dictionary != self.dictionary or not self.files.built_with(dictionary):
             if not self._index_cut_with(dictionary):
-                self._stamp = (None, stamp[1])
+                self._stamp = (None, *stamp[1:])  # the synonym and colloquial tables are current
                 return
             self._switch(dictionary)
         self._stamp = stamp

@@ -55,6 +55,15 @@ class Synonyms:
         return [(term, 1.0)] + others + written
 
 
+def idle_words(spoken: str, written: tuple[str, ...]) -> list[str]:
+    """The words of a colloquial pair that no search uses with the dictionary in force, for the
+    console to say: a spoken phrase cut into words (老年证 → 老年 + 证) is never one term of a
+    question, and a written form cut apart has no one index term to stand for it."""
+    phrase = normalize(spoken)
+    idle = [] if phrase in terms(phrase) or _cut_to_characters(phrase) else [phrase]
+    return idle + [word for word in written if not _index_term(normalize(word))]
+
+
 def _cut_to_characters(phrase: str) -> bool:
     pieces = terms(phrase)
     return len(phrase) >= MIN_PHRASE and len(pieces) >= 2 and all(len(piece) == 1 for piece in pieces)

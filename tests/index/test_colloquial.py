@@ -5,7 +5,7 @@ import pytest
 
 from index import analysis
 from index.lexicon import Lexicon
-from index.synonyms import Synonyms
+from index.synonyms import Synonyms, idle_words
 from index.understand import _content_terms
 from knowledge.records import Record
 
@@ -63,3 +63,58 @@ def test_the_shipped_lexicon_parses_entirely():
     path = lexicon.path("colloquial.txt")
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
     assert len(lexicon.colloquial_pairs()) == len(lines) >= 300
+
+
+# -- one pair at a time (the console's list) ----------------------------------------------------
+def test_adding_changing_and_removing_one_pair_keeps_the_rest_of_the_file(tmp_path):
+    lexicon = Lexicon(tmp_path)
+    shipped = lexicon.path("colloquial.txt").read_text(encoding="utf-8").splitlines()
+    assert lexicon.add_colloquial("搓澡", "助浴、洗浴 助浴") == ("搓澡", ("助浴", "洗浴"))
+    assert lexicon.change_colloquial("交钱", "交钱", "缴费") == (("交钱", ("缴费", "收费", "缴纳")), ("交钱", ("缴费",)))
+    assert lexicon.remove_colloquial("搓澡") == ("搓澡", ("助浴", "洗浴"))
+    saved = (tmp_path / "lexicon" / "colloquial.txt").read_text(encoding="utf-8").splitlines()
+    assert saved[0].startswith("# 口语→书面语（控制台编辑）")
+    assert saved[1:] == [("交钱 → 缴费" if line.startswith("交钱 →") else line) for line in shipped]  # headings kept
+    assert len(lexicon.colloquial_table()) == len(shipped_pairs := Lexicon("/nonexistent").colloquial_pairs())
+    assert lexicon.colloquial_table()["交钱"] == ("缴费",) and len(shipped_pairs) > 1000
+
+
+def test_a_renamed_phrase_replaces_every_line_it_had(tmp_path):
+    lexicon = Lexicon(tmp_path)
+    lexicon.save_colloquial_pairs(["交钱 → 缴费", "看病 → 就医", "交钱 → 收费"])  # a hand-edited file
+    assert lexicon.colloquial_table()["交钱"] == ("缴费", "收费")
+    lexicon.change_colloquial("交钱", "缴钱", "缴费 收费")
+    assert lexicon.colloquial_pairs() == [("缴钱", ("缴费", "收费")), ("看病", ("就医",))]
+
+
+@pytest.mark.parametrize("spoken, written, message", [
+    ("", "缴费", "口语说法不能为空"),
+    ("交款", " ，、", "书面写法不能为空"),
+    ("交款", "交款", "口语说法和书面写法一样"),
+    ("交 款", "缴费", "词里不能有空格"),
+    ("交款?", "缴费", "只能含汉字、字母和数字"),
+    ("交钱", "缴费", "已经在口语词表里了"),
+    ("交錢", "缴费", "已经在口语词表里了"),  # the same phrase in traditional script
+])
+def test_a_bad_pair_is_refused_and_nothing_is_written(tmp_path, spoken, written, message):
+    with pytest.raises(ValueError, match=message):
+        Lexicon(tmp_path).add_colloquial(spoken, written)
+    assert not (tmp_path / "lexicon" / "colloquial.txt").exists()
+
+
+def test_changing_onto_another_phrase_or_a_gone_one_is_refused(tmp_path):
+    lexicon = Lexicon(tmp_path)
+    with pytest.raises(ValueError, match="“交费”已经在口语词表里了"):
+        lexicon.change_colloquial("交钱", "交费", "缴费")
+    with pytest.raises(ValueError, match="已不在口语词表里"):
+        lexicon.change_colloquial("不存在的说法", "不存在的说法", "缴费")
+    with pytest.raises(ValueError, match="已不在口语词表里"):
+        lexicon.remove_colloquial("不存在的说法")
+    assert not (tmp_path / "lexicon" / "colloquial.txt").exists()
+
+
+def test_words_no_search_can_use_are_named():
+    analysis.use_dictionary(analysis.shipped_dictionary())
+    assert idle_words("交钱", ("收费", "老年人优待证")) == ["老年人优待证"]  # cut into 老年人 + 优待证
+    assert idle_words("看病花钱", ("医疗",)) == ["看病花钱"]  # 看病 + 花钱: never one term of a question
+    assert idle_words("搓澡", ("助浴",)) == []

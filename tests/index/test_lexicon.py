@@ -92,10 +92,11 @@ def test_a_large_store_rebuilds_in_a_process_of_its_own_while_the_old_index_serv
     lexicon = Lexicon(fresh_searcher.files.root.parent)
     lexicon.save_dictionary(lexicon.dictionary() + ["长寿食堂"])
     fresh_searcher.refresh()
-    builder = fresh_searcher._builder[0]
+    builder, table = fresh_searcher._builder[0], fresh_searcher.synonyms
     assert builder.name == "advisor-rebuild"
     assert "长寿食堂" not in analysis.terms("长寿食堂")  # questions still cut like the serving index
     assert ids(fresh_searcher, "泾源护理型床位改造多少钱")[0] == "jy-s-nursing-bed-renovation"
+    assert fresh_searcher.synonyms is table  # not reloaded on every search while the build runs (the answer cache keeps)
     builder.join(120)
     assert builder.exitcode == 0 and fresh_searcher.files.current.resolve() != build
     assert ids(fresh_searcher, "泾源长寿食堂")[0] == "test-canteen"

@@ -16,7 +16,8 @@ ACTION_LABELS = {
     "record_create": "新建记录", "record_update": "修改记录", "record_retire": "停用记录", "record_restore": "恢复记录",
     "record_revert": "恢复旧版本", "import": "导入", "unanswered_handled": "未答问题标为已处理",
     "unanswered_to_record": "由未答问题新建记录", "synonym_add": "添加同义词", "lexicon_synonym_add": "添加同义词",
-    "lexicon_dictionary": "修改词典", "lexicon_synonyms": "修改同义词",
+    "lexicon_dictionary": "修改词典", "lexicon_synonyms": "修改同义词", "lexicon_colloquial_add": "添加口语说法",
+    "lexicon_colloquial_edit": "修改口语说法", "lexicon_colloquial_delete": "删除口语说法",
     "reveal": "查看完整号码（对话）", "takeover": "接管对话", "conversation_reply": "顾问回复", "resume": "交还机器人",
     "urgent_seen": "紧急事项已看到",
     "case_create": "登记案件", "case_status": "改案件状态", "case_reopen": "重新打开案件", "case_edit": "改需求/说明",
@@ -33,6 +34,7 @@ DETAIL_LABELS = {
     "updated": "更新", "unchanged": "未变", "retired": "停用", "skipped": "跳过",
     "holder": "原接管人", "resolved": "已解决的工单", "key": "消息", "ok": "成功", "note": "说明", "client": "来源地址",
     "locked": "已锁定", "message": "消息编号", "issuer": "发文机关", "doc_no": "文号", "date": "日期", "region": "地区",
+    "written": "书面写法", "before": "原来的书面写法", "was": "原来的口语说法",
 }
 CHANNEL_LABELS = {"wechat": "微信公众号", "wecom": "企业微信", "api": "网页/接口"}
 REASON_LABELS = {"bad_credentials": "用户名或密码不对", "locked": "账号已锁定", "disabled": "账号已停用"}

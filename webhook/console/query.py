@@ -69,11 +69,12 @@ PAGES: dict[str, dict[str, Check]] = {
     "console.unanswered.index": {"since": day, "handled": flag},
     "console.users.audit": {"actor": text(60), "action": text(60)},
     "console.hittest.index": {"q": text(500), "region": text(60)},
+    "console.lexicon.index": {"q": text(), "page": page_number, "edit": text(60)},
 }
 NAMES = {"next": "跳转地址", "q": "搜索词", "kind": "类别", "region": "地区", "source": "来源", "validity": "有效期",
          "page": "页码", "title": "标题", "text": "正文", "tags": "标签", "answers": "回答", "asked": "提问",
          "status": "状态", "assignee": "经办人", "overdue": "逾期", "since": "起始日期", "handled": "已处理",
-         "actor": "操作人", "action": "操作"}
+         "actor": "操作人", "action": "操作", "edit": "要修改的说法"}
 
 
 def init(console: Blueprint) -> None:
