@@ -18,7 +18,7 @@ LEAD_FROM = 120  # characters: a record shorter than this is read whole, no sent
 
 _CN = "[一二三四五六七八九十百千万两零〇]"
 ASKED = {
-    "amount": r"多少钱|几块钱|多少元|多少块|[补给发领罚拿赔报]多少|多少补贴|补贴多少|津贴多少|标准是多少|能领多少|罚款",
+    "amount": r"多少钱|几块钱|多少元|多少块|[月年]多少|多少一个月|[补给发领罚拿赔报]多少|多少补贴|补贴多少|津贴多少|标准是多少|能领多少|罚款",
     "age": r"多大|多少岁|几岁|岁数|年龄|年纪|多少周岁|够岁数",
     "duration": r"多久|多长时间|几天|多少天|几个工作日|多少个工作日|时限|期限|多少日|几个月|多少个月|提前多",
     "date": r"哪天|哪一天|什么时候|啥时候|何时|几号|哪年|几月份|从什么时候|开始实行|开始施行|开始执行|生效",
@@ -53,15 +53,32 @@ def holds(text: str, kind: str) -> bool:
     return bool(_HOLDS[kind].search(text))
 
 
-def answering_first(hits: list[Hit], asked: str | None) -> list[Hit]:
+def answering_first(hits: list[Hit], asked: str | None, question: str = "") -> list[Hit]:
     """The hits with the one to answer from first: of those within CLOSE of the best
-    confidence (in score order), the first holding the asked kind of fact, else the first."""
+    confidence (in score order), those holding the asked kind of fact (else all of them), and of
+    these the one sharing the longest run of characters with the question."""
     if len(hits) < 2:
         return hits
     best = max(hit.confidence for hit in hits)
     pool = [hit for hit in hits if hit.confidence >= best - CLOSE]
-    chosen = next((hit for hit in pool if asked and holds(hit.record.text, asked)), pool[0])
+    holding = [hit for hit in pool if asked and holds(hit.record.text, asked)] or pool
+    texts = [hit.record.text for hit in holding]
+    chosen = max(holding, key=lambda hit: _telling_run(question, hit.record.text, texts)) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]
+
+
+def _telling_run(question: str, text: str, others: list[str]) -> int:
+    """The longest run of the question's characters the record holds and not every other
+    candidate does: 北京敬老日是哪天 finds 敬老日 in "…为本市敬老日", where the others hold only
+    敬老; a name all of them repeat (福康老年公寓) tells none apart."""
+    longest = 0
+    for start in range(len(question)):
+        for end in range(len(question), start + longest, -1):
+            piece = question[start:end]
+            if piece in text and not all(piece in other for other in others):
+                longest = end - start
+                break
+    return longest
 
 
 def leading_sentence(text: str, asked: str | None, matched: tuple[str, ...], age: int | None = None) -> str:

@@ -58,3 +58,16 @@ def test_a_question_naming_an_institution_is_answered_from_that_one():
                  10.0 - n, 0.8, (), "") for n, name in enumerate(["三桥老年公寓", "天合老年公寓", "福海老年公寓"])]
     assert named_hit(homes, "西安天合老年公寓一个月多少钱").record.id == "h1"
     assert named_hit(homes, "西安的老年公寓一个月多少钱") is None
+
+
+def test_of_equal_fits_the_record_sharing_a_telling_run_of_the_question_answers():
+    hits = [hit("campaign", "全社会要广泛开展敬老、养老宣传教育活动。", 0.58),
+            hit("day", "每年农历九月初九重阳节为本市敬老日。", 0.58)]
+    assert answering_first(hits, "date", "北京敬老日是哪天")[0].record.id == "day"
+
+
+def test_a_name_every_candidate_repeats_tells_none_apart():
+    hits = [hit("first", "福康老年公寓举办活动，老人们表演节目。", 0.6),
+            hit("second", "福康老年公寓的老人大多为五保户。", 0.6)]
+    assert answering_first(hits, None, "福康老年公寓举办过什么")[0].record.id == "first"
+    assert answering_first(hits, None, "福康老年公寓的老人大多是什么人")[0].record.id == "second"
