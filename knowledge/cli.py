@@ -35,8 +35,10 @@ def open_store() -> Store:
 
 
 def load_starter(store: Store) -> ImportReport:
-    """Load the shipped curated knowledge; unchanged records stay untouched (idempotent)."""
-    return import_paths(store, sorted(STARTER_DIR.glob("*.json")), actor="init", origin_prefix="curated:")
+    """Load the shipped curated knowledge. Idempotent, and it runs at every `make run`: unchanged
+    records stay untouched, and one an advisor edited or retired keeps the advisor's version."""
+    return import_paths(store, sorted(STARTER_DIR.glob("*.json")), actor="init", origin_prefix="curated:",
+                        keep_edits=True)
 
 
 @click.command("import")
@@ -68,6 +70,19 @@ def print_report(report: ImportReport) -> None:
             click.echo(f"    ⚠ {warning}")
     for problem in report.skipped:
         click.echo(f"  跳过 {problem}", err=True)
+    _print_kept(report)
+
+
+def _print_kept(report: ImportReport) -> None:
+    """What `advisor init` left as the advisors made it, and which of those the release changed too."""
+    kept = report.changes["kept"] + len(report.conflicts)
+    if kept:
+        click.echo(f"保留了顾问修改过的 {kept} 条（改写或停用的记录保持顾问的版本，没有用发布的内容覆盖）。")
+    if report.conflicts:
+        click.echo(f"其中 {len(report.conflicts)} 条发布的内容也有更新，未应用，请顾问对照版本历史核对"
+                   "（advisor records show ID，或控制台的记录页）：")
+        for record_id in report.conflicts:
+            click.echo(f"  {record_id}")
 
 
 class _ProgressBar:

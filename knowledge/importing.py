@@ -3,6 +3,8 @@
 Reading and parsing happen before the first write, so a bad file costs only itself; the writes
 then commit together, so killing an import half-way leaves the store exactly as it was.
 A file that was imported before and has lost some of its records retires them (history kept).
+With `keep_edits` (the shipped knowledge, `advisor init`) a record an advisor changed or retired
+since the last import stays as they left it (see `knowledge.importers.edits`).
 """
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ from typing import Callable, Iterable
 
 from knowledge.importers.directories import ParsedRows, Problem, row_to_record, rows_from_csv
 from knowledge.importers.dedupe import KnownRecords
+from knowledge.importers.edits import CONFLICT, advisor_claim
 from knowledge.importers.documents import DocumentInfo, parse_document_file
 from knowledge.importers.jsonfiles import parse_json
 from knowledge.importers.spreadsheets import rows_from_xlsx
 from knowledge.importers.readers import DOCUMENT_SUFFIXES, ReadError
 from knowledge.importers.textio import DecodeError, decode
-from knowledge.records import RecordError
+from knowledge.records import Record, RecordError
 from knowledge.regions import NATIONAL, Region, resolve
 from knowledge.store import Store, now
 
@@ -49,11 +52,12 @@ class ImportReport:
     changes: Counter = field(default_factory=Counter)
     skipped: list[Problem] = field(default_factory=list)
     document_list: list[DocumentInfo] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # ids whose release met an advisor's edit
 
     def summary(self) -> dict:
         return {"files": self.files, "documents": self.documents, "clauses": self.clauses, "records": self.records,
-                **{k: self.changes[k] for k in ("inserted", "updated", "unchanged", "retired", "known")},
-                "skipped": [str(p) for p in self.skipped],
+                **{k: self.changes[k] for k in ("inserted", "updated", "unchanged", "retired", "known", "kept")},
+                "conflicts": self.conflicts, "skipped": [str(p) for p in self.skipped],
                 "document_list": [_document_row(info) for info in self.document_list]}
 
 
@@ -115,8 +119,9 @@ def _directory_rows(name: str, rows, kind: str | None, region: Region) -> Parsed
 
 def import_paths(store: Store, paths: Iterable[str | Path], *, kind: str | None = None, region: str | None = None,
                  actor: str = "cli", max_bytes: int = 50 * 1024 * 1024, progress: Progress | None = None,
-                 origin_prefix: str = "") -> ImportReport:
-    """Import files into the store as one transaction and report what happened."""
+                 origin_prefix: str = "", keep_edits: bool = False) -> ImportReport:
+    """Import files into the store as one transaction and report what happened. With
+    `keep_edits`, records changed or retired by anyone but `actor` since it wrote them stay."""
     started, report = now(), ImportReport()
     region_filter = resolve(region) if region else NATIONAL
     files = expand(paths)
@@ -131,30 +136,37 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, kind: str | None 
         report.records += len(batch.parsed.records)
     total = sum(len(b.parsed.records) for b in batches)
     with store.transaction():
-        _write(store, batches, actor, origin_prefix, report, progress, total)
+        _write(store, batches, actor, keep_edits, origin_prefix, report, progress, total)
         store.log_import(actor, started, [str(p) for p in files], report.summary())
     return report
 
 
-def _write(store: Store, batches: list[Batch], actor: str, origin_prefix: str, report: ImportReport,
-           progress: Progress | None, total: int) -> None:
+def _write(store: Store, batches: list[Batch], actor: str, keep_edits: bool, origin_prefix: str,
+           report: ImportReport, progress: Progress | None, total: int) -> None:
     done = 0
     for batch in batches:
         origin = origin_prefix + batch.origin
         kept, known = set(), KnownRecords(store, batch.parsed.records, origin)
         for record in batch.parsed.records:
+            done += 1
             if known.repeats(record):
                 report.changes["known"] += 1
                 if batch.document:
                     batch.document.known += 1
-                done += 1
                 continue
-            report.changes[store.put(record, actor, origin)] += 1
+            change = _put(store, record, actor, origin, keep_edits)
+            report.changes[change] += 1
+            if change == CONFLICT:
+                report.conflicts.append(record.id)
             kept.add(record.id)
-            done += 1
             if progress:
                 progress(done, total)
         if batch.retire_missing and batch.parsed.records:
             for old in store.list(origin=origin):
                 if old.record.id not in kept and store.retire(old.record.id, actor):
                     report.changes["retired"] += 1
+
+
+def _put(store: Store, record: Record, actor: str, origin: str, keep_edits: bool) -> str:
+    """`Store.put`, unless edits are kept and the stored version is an advisor's (kept/conflict)."""
+    return (keep_edits and advisor_claim(store, record, actor)) or store.put(record, actor, origin)

@@ -84,7 +84,7 @@ class Record:
     @cached_property
     def content_hash(self) -> str:
         """Hash of everything a reader sees, so re-importing an unchanged record is a no-op."""
-        return hashlib.sha256(json.dumps(self.content(), ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+        return hash_content(self.content())
 
     def content(self) -> dict:
         """The record as plain data (the export format, without store bookkeeping)."""
@@ -122,6 +122,12 @@ class Record:
 
     def with_changes(self, **changes) -> "Record":
         return replace(self, **changes)
+
+
+def hash_content(content: dict) -> str:
+    """The content hash of a record's plain data (`Record.content()`), also of one kept in the
+    version history: comparing it tells whether the store still holds what a version wrote."""
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _region_of(data: dict, defaults: dict) -> Region:

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from knowledge.datadir import private_database
 from knowledge.migrations import migrate
-from knowledge.records import Record, Source
+from knowledge.records import Record, Source, hash_content
 from knowledge.regions import from_code
 
 DB_NAME = "knowledge.db"
@@ -58,6 +58,11 @@ class Version:
     actor: str
     at: str
     data: dict
+
+    @property
+    def content_hash(self) -> str:
+        """Equal to a record's `content_hash` exactly when the record says what this version said."""
+        return hash_content(self.data)
 
 
 class Store:
@@ -133,7 +138,14 @@ class Store:
 
     def history(self, record_id: str) -> list[Version]:
         rows = self.db.query("SELECT * FROM record_versions WHERE record_id = ? ORDER BY seq", [record_id])
-        return [Version(r["seq"], r["version"], r["action"], r["actor"], r["at"], json.loads(r["data"])) for r in rows]
+        return [_version(row) for row in rows]
+
+    def last_version_by(self, record_id: str, actor: str) -> Version | None:
+        """The latest version `actor` wrote of a record: what an importer put there last, so a
+        re-import can tell whether anyone changed the record since."""
+        rows = list(self.db.query("SELECT * FROM record_versions WHERE record_id = ? AND actor = ? "
+                                  "ORDER BY seq DESC LIMIT 1", [record_id, actor]))
+        return _version(rows[0]) if rows else None
 
     def changes_since(self, seq: int) -> list[tuple[int, str]]:
         """(seq, record_id) of every change after `seq`: what an index must catch up on."""
@@ -208,6 +220,10 @@ def _to_row(record: Record) -> dict:
         "valid_to": record.valid_to, "tags": json.dumps(list(record.tags), ensure_ascii=False),
         "attrs": json.dumps(record.attrs, ensure_ascii=False), "content_hash": record.content_hash,
     }
+
+
+def _version(row: dict) -> Version:
+    return Version(row["seq"], row["version"], row["action"], row["actor"], row["at"], json.loads(row["data"]))
 
 
 def _from_row(row: dict) -> StoredRecord:

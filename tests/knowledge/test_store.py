@@ -121,3 +121,11 @@ def test_a_single_write_needs_no_savepoint_inside_a_transaction(fresh_store):
     other = sqlite3.connect(fresh_store.path)
     assert [row[0] for row in other.execute("SELECT text FROM notes ORDER BY id")] == ["kept", "alone"]
     other.close()
+
+
+def test_last_version_by_an_actor_and_its_content_hash(fresh_store):
+    fresh_store.put(make(), "init")
+    fresh_store.put(make(text="改了"), "console:alice")
+    assert fresh_store.last_version_by("nn-1", "init").version == 1
+    assert fresh_store.last_version_by("nn-1", "console:alice").content_hash == make(text="改了").content_hash
+    assert fresh_store.last_version_by("nn-1", "cli") is None
