@@ -36,6 +36,13 @@ def _message_mode(raw: str) -> str:
     return value
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("json", "text"):
+        raise ValueError("must be json or text")
+    return value
+
+
 def _positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -76,12 +83,16 @@ def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite database, the search index and logs.", Path),
+    Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite databases, the search index and the log file (when ADVISOR_LOG_FILE is a relative path).", Path),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
     Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
     Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on when the request came over HTTPS (X-Forwarded-Proto from a trusted proxy) or the browser addresses the console by a name other than loopback (localhost, 127.0.0.1, ::1).", _on_off_auto),
     Setting("ADVISOR_TRUSTED_PROXIES", "", "Addresses or networks of the reverse proxies in front (e.g. 127.0.0.1 for nginx on the same host; comma-separated). Only a request from one of them has its X-Forwarded-For (the client's address: loopback check, login throttle, logs) and X-Forwarded-Proto (https) believed; unset = no proxy is trusted and those headers are ignored.", proxy_networks),
     Setting("ADVISOR_LOG_HASH_KEY", "", "Key of the hashes that stand for user ids in the logs (HMAC-SHA256; generated per data dir when unset; set the same value on every server whose logs are read together).", secret=True),
+    Setting("ADVISOR_LOG_FORMAT", "json", "Log lines on stdout (and in ADVISOR_LOG_FILE): json = one JSON object per line (time, level, logger, message, pid and the event's fields); text = the same for reading at a terminal.", _log_format),
+    Setting("ADVISOR_LOG_FILE", "", "Also write the log to this file, rotated by size (e.g. logs/advisor.log; a relative path is inside ADVISOR_DATA_DIR); unset = stdout only.", str),
+    Setting("ADVISOR_LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, "Size at which ADVISOR_LOG_FILE is rotated (to .1, .2, …).", _positive_int),
+    Setting("ADVISOR_LOG_FILE_BACKUPS", 5, "Rotated log files kept beside ADVISOR_LOG_FILE; older ones are deleted.", _positive_int),
     Setting("ADVISOR_MAX_BODY_BYTES", 65536, "Largest request body accepted by the webhooks and the JSON API (413 above).", _positive_int),
     Setting("ADVISOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, "Largest file `advisor import` reads; bigger files are reported and skipped.", _positive_int),
     Setting("ADVISOR_IMPORT_TIMEOUT", 600.0, "Seconds a console import may take; it runs in a process of its own, which is stopped past this (the job fails, nothing is imported).", _positive_float),

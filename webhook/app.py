@@ -8,7 +8,6 @@ from flask import Flask, jsonify
 from index import engine
 from index.analysis import ensure_jieba
 from knowledge import settings
-from knowledge.datadir import private_secret
 from knowledge.store import Store
 from webhook import errors, logs, proxies, routes
 from webhook.channels.wechat import accepts
@@ -25,11 +24,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["DATA_DIR"] = data_dir
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["ADVISOR_MAX_BODY_BYTES"])
     check_channel_keys(app.config)
+    logs.init_app(app)
     # Work every worker would repeat is done once here; gunicorn --preload shares it after fork.
     ensure_jieba()
     engine.ensure_current(Store.in_dir(data_dir), engine.IndexFiles(data_dir))
     app.extensions["runtime"] = Runtime(data_dir, app.config)
-    logs.configure(app.config["ADVISOR_LOG_HASH_KEY"] or private_secret(data_dir, logs.KEY_FILE))
     proxies.init_app(app)
     errors.register(app)
     routes.register(app)

@@ -79,7 +79,9 @@ def settings_command():
 @click.option("--workers", default=2, show_default=True,
               help="Sync worker processes (whoosh searchers are not thread-safe; 2 fits 2 cores).")
 def serve(host, port, workers):
-    """Production server: gunicorn with sync workers and the app preloaded (shared memory)."""
+    """Production server: gunicorn with sync workers and the app preloaded (shared memory).
+    Its access log (paths only: query strings carry openids) and its own lines go where the
+    app's do (webhook.gunicorn_hooks)."""
     import sys
 
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
@@ -87,8 +89,7 @@ def serve(host, port, workers):
             # X-Forwarded-* are believed by webhook/proxies.py (ADVISOR_TRUSTED_PROXIES), not by
             # gunicorn's own default list (loopback), so there is one setting and one place.
             "--forwarded-allow-ips", "", "--access-logfile", "-",
-            # path only: query strings carry openids and signatures
-            "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s', "webhook.app:create_app()"]
+            "webhook.app:create_app()"]
     os.execv(sys.executable, argv)
 
 

@@ -100,7 +100,7 @@ def served(data_dir, tmp_path, fake_wechat):
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "webhook.cli", "serve", "--port", str(port),
-                                   "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+                                   "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for_health(port)
         yield f"http://127.0.0.1:{port}", env, log_path

@@ -1,6 +1,6 @@
 """A real `advisor serve` with 2 gunicorn workers: the same MsgId sent 3 times, across the
 workers, runs the advisor once and gets three identical replies; the JSON API answers over
-HTTP; every message leaves one JSON log line on stderr."""
+HTTP; every message leaves one JSON log line on stdout."""
 from __future__ import annotations
 
 import http.client
@@ -32,7 +32,7 @@ def server(data_dir, tmp_path):
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "webhook.cli", "serve", "--port", str(port),
-                                    "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+                                    "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for_health(port)
         yield f"http://127.0.0.1:{port}", log_path
@@ -116,7 +116,8 @@ def test_one_msgid_three_times_across_two_workers(server, data_dir):
     with urllib.request.urlopen(request, timeout=15) as response:
         assert json.load(response)["intent"] == "smalltalk"
 
-    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith('{"channel"')]
+    lines = [line for line in map(json.loads, filter(None, log_path.read_text().splitlines()))
+             if line.get("event") == "message"]
     wechat = [line for line in lines if line["channel"] == "wechat"]
     assert sorted(line["outcome"] for line in wechat) == ["answered", "repeated", "repeated"]
     assert [line["pid"] for line in wechat].count(holder) == 1  # the held copy, answered last
