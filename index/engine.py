@@ -114,6 +114,10 @@ class IndexFiles:
     def meta(self) -> dict:
         return json.loads((self.current / META).read_text())
 
+    def written_at(self) -> float:
+        """When the current generation last changed (built, or caught up with an edit): epoch seconds."""
+        return (self.current / META).stat().st_mtime
+
     def write_meta(self, directory: Path, meta: dict) -> None:
         tmp = directory / (META + ".tmp")
         tmp.write_text(json.dumps(meta))

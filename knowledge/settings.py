@@ -83,8 +83,8 @@ def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite databases, the search index and the log file (when ADVISOR_LOG_FILE is a relative path).", Path),
-    Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask; unset = loopback clients only.", secret=True),
+    Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite databases, the search index, the metrics files of `advisor serve` and the log file (when ADVISOR_LOG_FILE is a relative path).", Path),
+    Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask and GET /metrics; unset = loopback clients only.", secret=True),
     Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
     Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on when the request came over HTTPS (X-Forwarded-Proto from a trusted proxy) or the browser addresses the console by a name other than loopback (localhost, 127.0.0.1, ::1).", _on_off_auto),
     Setting("ADVISOR_TRUSTED_PROXIES", "", "Addresses or networks of the reverse proxies in front (e.g. 127.0.0.1 for nginx on the same host; comma-separated). Only a request from one of them has its X-Forwarded-For (the client's address: loopback check, login throttle, logs) and X-Forwarded-Proto (https) believed; unset = no proxy is trusted and those headers are ignored.", proxy_networks),

@@ -153,7 +153,7 @@ class Store:
             "SELECT seq, record_id FROM record_versions WHERE seq > ? ORDER BY seq", [seq]).fetchall()]
 
     def last_seq(self) -> int:
-        return self.db.execute("SELECT coalesce(max(seq), 0) FROM record_versions").fetchone()[0]
+        return last_seq_of(self.db.conn)
 
     # -- writing ---------------------------------------------------------------------------
     def put(self, record: Record, actor: str, origin: str | None = None) -> str:
@@ -238,3 +238,18 @@ def _from_row(row: dict) -> StoredRecord:
     )
     return StoredRecord(record, row["status"], row["version"], row["created_at"], row["updated_at"],
                         row.get("retired_at") or "", row.get("origin") or "")
+
+
+def last_seq_of(db: sqlite3.Connection) -> int:
+    """The store's latest change number: what an index that is current has applied."""
+    return db.execute("SELECT coalesce(max(seq), 0) FROM record_versions").fetchone()[0]
+
+
+def read_last_seq(data_dir: Path | str) -> int:
+    """`last_seq` through a read-only connection of its own, from any thread (a /metrics scrape):
+    opening a Store sets the file up (WAL, permissions, migrations) every time."""
+    db = sqlite3.connect((Path(data_dir) / DB_NAME).resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0)
+    try:
+        return last_seq_of(db)
+    finally:
+        db.close()

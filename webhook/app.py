@@ -9,7 +9,7 @@ from index import engine
 from index.analysis import ensure_jieba
 from knowledge import settings
 from knowledge.store import Store
-from webhook import errors, logs, proxies, routes
+from webhook import errors, logs, metrics, proxies, routes
 from webhook.channels.wechat import accepts
 from webhook.channels.wxcrypto import InvalidAESKey, decode_aes_key
 from webhook.runtime import Runtime
@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Work every worker would repeat is done once here; gunicorn --preload shares it after fork.
     ensure_jieba()
     engine.ensure_current(Store.in_dir(data_dir), engine.IndexFiles(data_dir))
-    app.extensions["runtime"] = Runtime(data_dir, app.config)
+    app.extensions["runtime"] = Runtime(data_dir, app.config, metrics.init_app(app))
     proxies.init_app(app)
     errors.register(app)
     routes.register(app)

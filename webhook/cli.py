@@ -80,10 +80,14 @@ def settings_command():
               help="Sync worker processes (whoosh searchers are not thread-safe; 2 fits 2 cores).")
 def serve(host, port, workers):
     """Production server: gunicorn with sync workers and the app preloaded (shared memory).
-    Its access log (paths only: query strings carry openids) and its own lines go where the
-    app's do (webhook.gunicorn_hooks)."""
+    Its workers count /metrics in files of the data dir's metrics directory, emptied here; its
+    access log (paths only: query strings carry openids) and its own lines go where the app's
+    do (webhook.gunicorn_hooks)."""
     import sys
 
+    from webhook.metrics import prepare_shared_dir
+
+    prepare_shared_dir(settings.data_dir())
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
             "--worker-class", "sync", "--preload", "--config", "python:webhook.gunicorn_hooks",
             # X-Forwarded-* are believed by webhook/proxies.py (ADVISOR_TRUSTED_PROXIES), not by

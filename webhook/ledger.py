@@ -63,6 +63,10 @@ CLAIM_COLUMNS = {  # added in place to files written before claims could be take
     "claimed_at": "REAL NOT NULL DEFAULT 0",
     "request": "TEXT NOT NULL DEFAULT ''"}  # the question as JSON, so another worker can answer it
 UNANSWERED = "parts IS NULL AND status IN ('pending', 'async')"
+# failed sends, replies handed over whose send never reported back, and messages nobody answered
+# (parameters: two times STALE_SECONDS ago)
+UNDELIVERED = ("(status = 'failed' OR (status = 'async' AND parts IS NOT NULL AND updated_at <= ?)"
+               f" OR ({UNANSWERED} AND claimed_at <= ?))")
 COLUMNS = "key, channel, user_id, status, parts, intent, outcome, attempt, created_at, updated_at"
 
 
@@ -222,11 +226,19 @@ class Ledger:
         no retry came to take over)."""
         old = self.clock() - STALE_SECONDS
         rows = self.db.connection().execute(
-            f"SELECT {COLUMNS} FROM deliveries WHERE (status = 'failed'"
-            " OR (status = 'async' AND parts IS NOT NULL AND updated_at <= ?)"
-            f" OR ({UNANSWERED} AND claimed_at <= ?)) AND (? = '' OR (channel = ? AND user_id = ?))"
+            f"SELECT {COLUMNS} FROM deliveries WHERE {UNDELIVERED} AND (? = '' OR (channel = ? AND user_id = ?))"
             " ORDER BY created_at DESC LIMIT ?", (old, old, channel, channel, user_id, limit))
         return [_delivery(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """For /metrics: `deferred`, messages handed over to the send API whose delivery has not
+        reported back yet (answered late, or still being answered), and `undelivered`, what
+        `undelivered` lists for the console."""
+        old = self.clock() - STALE_SECONDS
+        deferred, undelivered = self.db.connection().execute(
+            f"SELECT count(*) FILTER (WHERE status = 'async'), count(*) FILTER (WHERE {UNDELIVERED})"
+            " FROM deliveries", (old, old)).fetchone()
+        return {"deferred": deferred, "undelivered": undelivered}
 
     def orphan(self, key: str) -> Orphan | None:
         """One row with the question it keeps (the console's resend)."""

@@ -24,7 +24,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from advisor.core import Advisor
 from advisor.reply import Message, Reply
@@ -33,6 +33,9 @@ from webhook.db import SharedDb
 from webhook.ledger import Ledger
 from webhook.nonces import NonceLog
 from webhook.ratelimit import RateLimiter
+
+if TYPE_CHECKING:  # webhook.metrics reads the console's import jobs, whose pages import this module
+    from webhook.metrics import Instruments
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +68,9 @@ class _Process:
 class Runtime:
     """Lives in `app.extensions["runtime"]`; routes reach it through `webhook.routes.runtime()`."""
 
-    def __init__(self, data_dir: Path, config: Mapping[str, Any]):
+    def __init__(self, data_dir: Path, config: Mapping[str, Any], instruments: Instruments):
         self.data_dir, self.config = Path(data_dir), config
+        self.instruments = instruments  # the /metrics counters (webhook.metrics)
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._process: _Process | None = None
@@ -91,10 +95,11 @@ class Runtime:
         return self.process.senders.submit(_logged, fn, *args)
 
     def answer(self, message: Message) -> Reply:
-        """Rate limit, then the advisor. Call on the advisor thread only (see `submit`)."""
-        if not self._allowed(message):
-            return RATE_LIMITED
-        return self._advisor().handle(message)
+        """Rate limit, then the advisor. Call on the advisor thread only (see `submit`). Every
+        answer of the server is made here once (the ledger sees to that), so it is counted here."""
+        reply = self._advisor().handle(message) if self._allowed(message) else RATE_LIMITED
+        self.instruments.answered(message.channel, reply.intent)
+        return reply
 
     def _allowed(self, message: Message) -> bool:
         """The rate limit; a count that cannot be written (a full disk) lets the message through:

@@ -41,17 +41,24 @@ def test_a_new_worker_opens_its_searcher_before_the_first_request(data_dir):
     runtime.close()
 
 
-def test_serve_passes_the_hooks_to_gunicorn(monkeypatch):
+def test_serve_passes_the_hooks_to_gunicorn(data_dir, monkeypatch):
+    """…and names an emptied metrics directory in the data dir for gunicorn's workers to count in."""
     from click.testing import CliRunner
 
     from webhook import cli
+    from webhook.metrics import SHARED_DIR_ENV
 
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
+    monkeypatch.setenv(SHARED_DIR_ENV, "")  # serve sets it for gunicorn: restored to unset afterwards
+    (data_dir / "metrics").mkdir(parents=True)
+    (data_dir / "metrics" / "counter_123.db").write_bytes(b"from the last run")
     CliRunner().invoke(cli.main, ["serve", "--port", "8123"])
     (argv,) = calls
     assert argv[argv.index("--config") + 1] == "python:webhook.gunicorn_hooks" and "--preload" in argv
     assert argv[argv.index("--forwarded-allow-ips") + 1] == ""  # webhook/proxies.py alone believes X-Forwarded-*
+    assert os.environ[SHARED_DIR_ENV] == str(data_dir.resolve() / "metrics")
+    assert list((data_dir / "metrics").iterdir()) == []
 
 
 def free_port() -> int:

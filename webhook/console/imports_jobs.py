@@ -228,6 +228,20 @@ def load_job(data_dir: Path, job_id: str) -> Job | None:
         return None
 
 
+def count_by_state(data_dir: Path) -> dict[str, int]:
+    """How many of the kept jobs (the last KEEP_SECONDS) are in each state, for /metrics, from
+    the files every worker mirrors them to; an unfinished job past its deadline counts as
+    failed, as `Jobs.get` would end it."""
+    counts = dict.fromkeys(STATE_LABELS, 0)
+    directory = Path(data_dir) / JOBS_DIR
+    for path in directory.glob("*.json") if directory.is_dir() else ():
+        job = load_job(data_dir, path.stem)
+        if job is not None:
+            state = "failed" if not job.finished and job.deadline and time.time() > job.deadline else job.state
+            counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
 def _death_reason(returncode: int, timed_out: bool, limits: ImportLimits) -> str:
     """Why a child ended without finishing its job, for the person who uploaded the file."""
     if timed_out or returncode == -signal.SIGXCPU:  # killed by us, or by its CPU limit

@@ -20,6 +20,7 @@ def ask():
     json_api.authorize(request.headers, request.remote_addr, current_app.config["ADVISOR_API_TOKEN"])
     user_id, text = json_api.parse(request.mimetype, request.mimetype_params.get("charset"), request.get_data())
     reply = runtime().ask(Message(user_id, text, CHANNEL))
-    logs.message(CHANNEL, user_id, reply.intent, started,
-                 "rate_limited" if reply.intent == "rate_limited" else "answered")
+    outcome = "rate_limited" if reply.intent == "rate_limited" else "answered"
+    logs.message(CHANNEL, user_id, reply.intent, started, outcome)
+    runtime().instruments.waited(CHANNEL, outcome, started)
     return jsonify(reply.to_dict())

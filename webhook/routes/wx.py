@@ -33,6 +33,7 @@ def receive(channel, api: Callable[[], WeChatApi | WeComApi | None]) -> Response
     action = wxactions.action_for(inbound.message)
     text, intent, outcome = _act(channel.name, inbound, action, api)
     logs.message(channel.name, inbound.message.from_user, intent, started, outcome)
+    runtime().instruments.waited(channel.name, outcome, started)
     body = channel.render(inbound, text)
     return Response(body, mimetype="text/plain" if body == "success" else "application/xml")
 
