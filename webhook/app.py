@@ -1,9 +1,7 @@
 """The Flask application factory (flaskr style): config from a mapping, then the environment."""
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, jsonify
+from flask import Flask
 
 from index import engine
 from index.analysis import ensure_jieba
@@ -32,17 +30,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     proxies.init_app(app)
     errors.register(app)
     routes.register(app)
-
-    @app.get("/healthz")
-    def healthz():
-        """200 while this worker can answer and write; 503 when a write fails (a full disk: the
-        bot still answers, but sessions and logs are lost) or the advisor is busy (errors.py)."""
-        health = routes.runtime().health()
-        if health["write_failure"]:
-            logs.event(logging.ERROR, event="health", status=503, write_failure=health["write_failure"])
-            return jsonify(status="write_failed", **health), 503
-        return jsonify(status="ok", **health)
-
     return app
 
 

@@ -62,6 +62,8 @@ class _Process:
         self.advisor_thread = ThreadPoolExecutor(1, thread_name_prefix="advisor")
         self.senders = ThreadPoolExecutor(2, thread_name_prefix="sender")
         self.advisor: Advisor | None = None  # created on (and only touched by) the advisor thread
+        self.warming: Future | None = None  # the advisor's opening, once asked for (Runtime.warm)
+        self.open_failure = ""  # why the last opening failed, for /healthz/ready
         self.limiter_failure = ""  # why the rate limiter's last count failed ('' once one worked)
 
 
@@ -123,7 +125,26 @@ class Runtime:
         reads the index (1 s at 10k records, 13 s at 100k), which the first question after a
         deploy would otherwise wait for — past WeChat's 5 s at 100k. Questions that arrive
         meanwhile queue behind it on the same thread."""
-        return self.submit(self._advisor)
+        self.process.warming = self.submit(self._advisor)
+        return self.process.warming
+
+    def readiness(self) -> dict:
+        """Whether this worker should be sent traffic (`/healthz/ready`): its index is open and
+        the data dir takes a write (`health`). It never waits for the index to open: a worker
+        that has not begun opening it begins now and is not ready until that is done; one whose
+        opening failed says why (until an opening succeeds) and tries again."""
+        process = self.process
+        if process.advisor is None:
+            last = process.warming
+            if last is None or last.done():  # not asked for yet, or failed: it would be open otherwise
+                process.open_failure = str(last.exception()) if last is not None else ""
+                self.warm()
+            failure = process.open_failure
+            return {"ready": False, "reason": f"index could not be opened: {failure}" if failure else "index not loaded yet"}
+        health = self.health()
+        if health["write_failure"]:
+            return {"ready": False, "reason": f"store not writable: {health['write_failure']}", **health}
+        return {"ready": True, **health}
 
     def health(self) -> dict:
         """Records and index sequence from this worker's own searcher, caught up first (the one

@@ -12,8 +12,9 @@ def runtime() -> Runtime:
 
 def register(app: Flask) -> None:
     from webhook import console
-    from webhook.routes import api, metrics, wechat, wecom
+    from webhook.routes import api, health, metrics, wechat, wecom
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(wechat.bp)
