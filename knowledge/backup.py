@@ -19,7 +19,8 @@ What a data dir holds, and what a backup does with each part:
   copy taken while a worker catches it up could pair segments of two generations, and a rebuild
   from the store is what the advisor does whenever it doubts an index (index/engine.py), so a
   rebuilt index is never wrong where a copied one might be. Console import jobs are in flight
-  by nature: a restored server runs none of them.
+  by nature: a restored server runs none of them, and the /metrics counters belong to the
+  server that counted them.
 
 A backup is a directory: the copies, under the names they have in the data dir, and
 manifest.json — when, by which version of the program, each database's schema version and the
@@ -49,12 +50,14 @@ MANIFEST = "manifest.json"
 FORMAT, FORMAT_VERSION = "advisor-backup", 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 30.0  # seconds; a read waits only while SQLite recovers a WAL after a crash
-# The names are those of index/engine.py (IndexFiles.root) and webhook/console/imports_jobs.py
-# (JOBS_DIR, UPLOADS_DIR), which this layer cannot import; a test checks they agree.
+# The names are those of index/engine.py (IndexFiles.root), webhook/console/imports_jobs.py
+# (JOBS_DIR, UPLOADS_DIR) and webhook/metrics.py (DIR_NAME), which this layer cannot import; a
+# test checks they agree.
 NOT_COPIED = {
     "index": "search index: rebuilt from the restored records",
     "import-jobs": "status of console imports in flight: a restored server runs none",
     "import-uploads": "files of console imports in flight: each is removed when its import ends",
+    "metrics": "the running server's /metrics counters: advisor serve empties them when it starts",
 }
 
 

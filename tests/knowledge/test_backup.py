@@ -337,7 +337,9 @@ def test_a_backup_cut_short_leaves_nothing_behind(served, tmp_path, monkeypatch)
 
 
 def test_what_is_not_copied_is_named_as_the_layers_name_it(tmp_path):
-    assert set(NOT_COPIED) == {IndexFiles(tmp_path).root.name, JOBS_DIR, UPLOADS_DIR}
+    from webhook.metrics import DIR_NAME as METRICS_DIR
+
+    assert set(NOT_COPIED) == {IndexFiles(tmp_path).root.name, JOBS_DIR, UPLOADS_DIR, METRICS_DIR}
 
 
 def test_lock_files_sidecars_and_drafts_are_not_state(tmp_path):

@@ -61,7 +61,10 @@ def test_the_guide_shows_the_unit_that_ships():
     assert shown == UNIT
 
 
-def test_the_units_exec_start_is_an_advisor_command_and_nginx_proxies_to_it(monkeypatch):
+def test_the_units_exec_start_is_an_advisor_command_and_nginx_proxies_to_it(data_dir, monkeypatch):
+    from webhook.metrics import SHARED_DIR_ENV
+
+    monkeypatch.setenv(SHARED_DIR_ENV, "")  # `advisor serve` names its metrics dir for gunicorn: unset again after
     program, *args = shlex.split(_unit_value("ExecStart"))
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts.get(Path(program).name) == "webhook.cli:main"

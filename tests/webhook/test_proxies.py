@@ -4,6 +4,7 @@ is what the loopback check, the login throttle and the logs see; from anyone els
 change nothing, and a loopback caller carrying them is still refused."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -139,8 +140,9 @@ def test_through_gunicorn_the_access_log_names_the_client(data_dir, tmp_path):
         server.terminate()
         server.wait(20)
     assert statuses == [200, 403]
-    access = [line for line in log_path.read_text().splitlines() if f'"POST {ASK}"' in line]
-    assert [line.split()[0] for line in access] == ["127.0.0.1", CLIENT]
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line["logger"] == "gunicorn.access" and line["path"] == ASK]
+    assert [line["remote"] for line in access] == ["127.0.0.1", CLIENT]
 
 
 def _post(port: int, forwarded_for: str) -> int:
