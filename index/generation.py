@@ -76,7 +76,7 @@ def vocabulary_of(reader, records: dict[str, Record], dictionary: tuple, fields:
     covered = {r.code for rec in records.values() for r in rec.region.ancestors()}
     domain = [word for word, _ in dictionary]
     return Vocabulary(set().union(*words.values()) | all_place_names(), domain + places + tags + titles + body,
-                      covered, concepts=domain)
+                      covered, concepts=domain, names=words["title"])
 
 
 BODY_DF = 3  # records: a body word this common in the knowledge is one an elder may mistype (高令 → 高龄)

@@ -129,7 +129,8 @@ class Searcher:
         self.records_seq = changes[-1][0] if changes else self.store.last_seq()
         self.vocabulary.add([w for r in changed if r for w in engine.record_words(r)],
                             [r.title for r in changed if r] + [t for r in changed if r for t in r.tags],
-                            [a.code for r in changed if r for a in r.region.ancestors()])
+                            [a.code for r in changed if r for a in r.region.ancestors()],
+                            [w for r in changed if r for w in analysis.analyse(r.title)])
         if indexed is None:
             self._stamp = (None, *self._stamp[1:])  # rebuilt elsewhere with another dictionary: switch next time
             return  # meanwhile the open generation, cut like our questions, keeps serving

@@ -114,13 +114,15 @@ def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str,
     run = 0
     while i + run < len(words) and _single_cjk(words[i + run]) and run < 5:
         run += 1
-    if run and i + run < len(words) and _unknown(words[i + run], vocabulary):
+    glued = bool(run) and i + run < len(words) and _unknown(words[i + run], vocabulary)
+    if glued:
         run += 1  # 泾|原县: a lone character glued to an unknown word is one suspicious window
     if run >= 2:
         window = _without_function_edges("".join(words[i:i + run]))
         if len(window) < 2:
             return run, window, None  # 是|先: a function word and one character are no typo of 实现
-        for candidate in _windows(window):  # 饭|唐有 → 饭唐 → 饭堂
+        # glued, only the whole window: 住|一个月 holds no typo of 主义 (住一 would cut 一个月 apart)
+        for candidate in [window] if glued else _windows(window):  # 饭|唐有 → 饭唐 → 饭堂
             fix = _known_fix(candidate, vocabulary)
             if fix:
                 return run, candidate, fix
@@ -252,11 +254,13 @@ def _asked_places(text: str, places: list[str], vocabulary: Vocabulary) -> list[
 
 def _plausible(alias: str, codes: tuple[str, ...], vocabulary: Vocabulary) -> bool:
     """A county's short name (浦北, 滕州, 渝中) is a place when it names one county only and is no
-    everyday word (新建, 长安 are words first), or when the knowledge covers its city."""
+    everyday word (新建, 长安 are words first), or when the knowledge covers its city. Where the
+    knowledge does not cover it, a short name its records' titles use names one of them
+    (福海老年公寓 in 西安), not the county (福海县)."""
     county_short = all(not c.endswith("00") for c in codes) and not alias.endswith(("县", "区", "市", "旗"))
     if not county_short or any(vocabulary.covers(c) for c in codes):
         return True
-    return len(codes) == 1 and general_frequency(alias) < COMMON
+    return len(codes) == 1 and general_frequency(alias) < COMMON and alias not in vocabulary.names
 
 
 def _strip_places(text: str, places: tuple[str, ...]) -> str:

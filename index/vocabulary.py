@@ -19,18 +19,21 @@ def pinyin_key(text: str) -> str:
 
 class Vocabulary:
     def __init__(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str] = (),
-                 concepts: Iterable[str] = ()):
+                 concepts: Iterable[str] = (), names: Iterable[str] = ()):
         self.lexicon = set(lexicon)
+        self.names = set(names)  # words of record titles: 福海 of 福海老年公寓 names an institution there
         self.covered = set(covered)  # city and province codes the knowledge has records for
         self.concepts = frozenset(concepts)  # domain words (养老金, 失独): asked but absent = not answerable
         self.words = list(dict.fromkeys(w for w in correction_words if 2 <= len(w) <= 8))
         self._known = set(self.words)
         self._by_pinyin: dict[str, str] | None = None
 
-    def add(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str]) -> None:
+    def add(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str],
+            names: Iterable[str] = ()) -> None:
         """Learn the words of new or edited records. Words of retired records stay: a stale
         word can only fail to match, while rebuilding the whole vocabulary costs seconds."""
         self.lexicon.update(lexicon)
+        self.names.update(names)
         self.covered.update(covered)
         new = [w for w in dict.fromkeys(correction_words) if 2 <= len(w) <= 8 and w not in self._known]
         self.words += new

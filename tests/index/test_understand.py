@@ -1,5 +1,7 @@
 import pytest
 
+from knowledge.records import Record
+
 from index.understand import split_questions
 
 
@@ -32,7 +34,8 @@ def test_typos_and_homophones_are_corrected(searcher, typed, fixed):
     assert fixed in query.normalized, query
 
 
-@pytest.mark.parametrize("typed", ["我妈老是接到电话说去海南旅居养老", "南宁打算扶持几家养老企业"])
+@pytest.mark.parametrize("typed", ["我妈老是接到电话说去海南旅居养老", "南宁打算扶持几家养老企业",
+                                   "南宁的养老院住一个月要多少钱", "是先交给村委会评议吗"])
 def test_real_words_are_not_typos(searcher, typed):
     assert searcher.understand(typed)[0].corrections == {}  # 接到 is no typo of 街道
 
@@ -46,6 +49,15 @@ def test_real_words_are_not_typos(searcher, typed):
 def test_region_of_a_question(searcher, question, region):
     query = searcher.understand(question)[0]
     assert (query.region.name if query.region else None) == region
+
+
+def test_a_short_county_name_the_knowledge_titles_use_names_a_record_not_the_county(fresh_searcher):
+    assert fresh_searcher.understand("福海的养老院多少钱")[0].region.name == "新疆维吾尔自治区阿勒泰地区福海县"
+    fresh_searcher.store.put(Record.from_dict({
+        "id": "xa-fuhai", "kind": "service", "title": "福海老年公寓", "region": "陕西省西安市",
+        "text": "福海老年公寓。收费：1500（元/月）。", "source": {"title": "西安养老机构名录"}}), actor="test")
+    fresh_searcher.refresh()
+    assert fresh_searcher.understand("福海老年公寓价格")[0].region is None
 
 
 def test_two_places_side_by_side_become_two_queries(searcher):
