@@ -14,6 +14,7 @@ from index import ages
 from index.search import Hit
 
 CLOSE = 0.1  # confidences this close count as fitting the question equally well
+TELLING_RUN = 3  # characters: a shorter shared run (成立, 的) is one word, which the confidence already weighed
 LEAD_FROM = 120  # characters: a record shorter than this is read whole, no sentence is pulled forward
 
 _CN = "[一二三四五六七八九十百千万两零〇]"
@@ -70,7 +71,8 @@ def answering_first(hits: list[Hit], asked: str | None, question: str = "") -> l
 def _telling_run(question: str, text: str, others: list[str]) -> int:
     """The longest run of the question's characters the record holds and not every other
     candidate does: 北京敬老日是哪天 finds 敬老日 in "…为本市敬老日", where the others hold only
-    敬老; a name all of them repeat (福康老年公寓) tells none apart."""
+    敬老; a name all of them repeat (福康老年公寓) tells none apart, nor does one word (成立):
+    then the score order stands."""
     longest = 0
     for start in range(len(question)):
         for end in range(len(question), start + longest, -1):
@@ -78,7 +80,7 @@ def _telling_run(question: str, text: str, others: list[str]) -> int:
             if piece in text and not all(piece in other for other in others):
                 longest = end - start
                 break
-    return longest
+    return longest if longest >= TELLING_RUN else 0
 
 
 def leading_sentence(text: str, asked: str | None, matched: tuple[str, ...], age: int | None = None) -> str:
