@@ -16,7 +16,7 @@ TARGETS = {"hit@1": 0.95, "hit@3": 0.97, "false hits": 0}
 # Questions written by someone who never saw the dev set or the retrieval code (README): a check
 # that the gains are not tuned to the dev set's wording. Floors at the reached numbers.
 HELDOUT = DEVSET.with_name("heldout.jsonl")
-HELDOUT_FLOORS = {"hit@1": 0.85, "hit@3": 0.87, "false hits": 2}
+HELDOUT_FLOORS = {"hit@1": 0.88, "hit@3": 0.91, "false hits": 2}
 
 
 @pytest.fixture(scope="module")
