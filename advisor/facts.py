@@ -88,13 +88,15 @@ def leading_sentence(text: str, asked: str | None, matched: tuple[str, ...], age
     matched words; for an asked age, the one whose narrowest age band holds it: 85了 →
     "80周岁至89周岁的老年人，每人每月100元"), or '' when the record is short or its opening
     already holds it."""
-    if not asked or len(text) < LEAD_FROM:
+    if (not asked and age is None) or len(text) < LEAD_FROM:
         return ""
     sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
-    holding = [s for s in sentences if holds(s, asked)]
+    holding = [s for s in sentences if holds(s, asked)] if asked else sentences  # 那92了呢: the age alone
     if not holding or holding[0] == sentences[0] and len(sentences[0]) >= len(text) // 2:
         return ""
     aged = [(width, s) for s in holding for width in [_band_width(s, age)] if width is not None]
+    if not aged and not asked:
+        return ""
     best = min(aged)[1] if aged else max(holding, key=lambda s: sum(term in s for term in matched))
     return "" if best == sentences[0] else best
 

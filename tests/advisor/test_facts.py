@@ -71,3 +71,11 @@ def test_a_name_every_candidate_repeats_tells_none_apart():
             hit("second", "福康老年公寓的老人大多为五保户。", 0.6)]
     assert answering_first(hits, None, "福康老年公寓举办过什么")[0].record.id == "first"
     assert answering_first(hits, None, "福康老年公寓的老人大多是什么人")[0].record.id == "second"
+
+
+def test_a_follow_up_naming_only_an_age_leads_with_the_band_holding_it():
+    text = ("高龄老年人津贴发放给80周岁及以上的老年人，用于养老服务消费。" * 3
+            + "1.80周岁至89周岁的老年人，每人每月100元；2.90周岁至99周岁的老年人，每人每月500元。")
+    assert leading_sentence(text, None, (), 92) == "2.90周岁至99周岁的老年人，每人每月500元。"
+    assert leading_sentence(text, None, (), None) == ""
+    assert leading_sentence("本办法由市民政局负责解释。" * 12, None, (), 92) == ""
