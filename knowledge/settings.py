@@ -66,6 +66,14 @@ def _positive_float(raw: str) -> float:
     return value
 
 
+def _database_url(raw: str) -> str:
+    """'' (SQLite files in the data dir) or a PostgreSQL URL; a typo must not fall back silently."""
+    value = raw.strip()
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError("must be a postgresql:// URL (or unset for SQLite in the data dir)")
+    return value
+
+
 def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """The reverse proxies' addresses or networks, comma- or space-separated ('' for none).
     Addresses, not a hop count: only an address tells a proxy from a client that reached the
@@ -84,6 +92,7 @@ def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite databases, the search index, the metrics files of `advisor serve` and the log file (when ADVISOR_LOG_FILE is a relative path).", Path),
+    Setting("ADVISOR_DATABASE_URL", "", "PostgreSQL database that several nodes share (postgresql://user:password@host/db); unset = SQLite files in the data dir. See docs/storage.md for what lives there so far: the delivery ledger, seen nonces, rate limits and access tokens.", _database_url, secret=True),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask and GET /metrics; unset = loopback clients only.", secret=True),
     Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
     Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on when the request came over HTTPS (X-Forwarded-Proto from a trusted proxy) or the browser addresses the console by a name other than loopback (localhost, 127.0.0.1, ::1).", _on_off_auto),
@@ -137,7 +146,8 @@ def _parse(setting: Setting, raw: str) -> Any:
     try:
         return setting.parse(raw)
     except ValueError as exc:
-        raise SettingError(f"{setting.name}={raw!r}: {exc}") from None
+        shown = "(secret, not shown)" if setting.secret else repr(raw)  # a database URL carries its password
+        raise SettingError(f"{setting.name}={shown}: {exc}") from None
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:

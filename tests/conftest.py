@@ -12,12 +12,14 @@ Records matching no pattern still fail the test, so a real bug cannot hide behin
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 from knowledge.store import Store
+from tests.postgres import Cluster, binaries
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -85,3 +87,36 @@ def seeds() -> Path:
 
 def seed_file(prefix: str) -> Path:
     return next(SEEDS.glob(f"{prefix}_*.txt"))
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """One throwaway PostgreSQL cluster for the session (tests/postgres.py); skipped, saying
+    why, where the server is not installed — except in CI, whose .ci/run installs it."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        reason = ("PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in "
+                  "/usr/lib/postgresql/*/bin: the PostgreSQL backend tests skip (apt-get install postgresql)")
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    cluster = Cluster(bin_dir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """A URL into a schema of this test's own, dropped afterwards."""
+    name, url = postgres_cluster.new_schema()
+    yield url
+    postgres_cluster.drop_schema(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def channels_target(request, tmp_path) -> Path | str:
+    """What the channel subsystems are opened on, once per backend: a channels.db file, or a
+    PostgreSQL URL (ADVISOR_DATABASE_URL)."""
+    if request.param == "sqlite":
+        return tmp_path / "channels.db"
+    return request.getfixturevalue("postgres_url")

@@ -21,13 +21,13 @@ rest follow through the API (sent by the request that claimed the message, never
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
 from typing import Callable
 
 from advisor.reply import Message, Reply
+from knowledge.database import DATABASE_ERRORS, OPERATIONAL_ERRORS
 from webhook import logs
 from webhook.ledger import Delivery
 from webhook.runtime import Runtime
@@ -65,7 +65,7 @@ def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
     until = time.monotonic() + deadline
     try:
         claimed = _claim(runtime, job)
-    except sqlite3.OperationalError as exc:  # a full disk, a database locked past its timeout
+    except OPERATIONAL_ERRORS as exc:  # a full disk, a database locked past its timeout, a lost server
         return _answer_unledgered(runtime, job, exc, until)
     if not claimed:
         waited = runtime.ledger.wait(job.key, until)
@@ -85,7 +85,7 @@ def answer_once(runtime: Runtime, job: Job, deadline: float) -> Outcome:
     return Outcome(delivery.parts, delivery.intent, fresh if claimed else "repeated")
 
 
-def _answer_unledgered(runtime: Runtime, job: Job, exc: sqlite3.OperationalError, until: float) -> Outcome:
+def _answer_unledgered(runtime: Runtime, job: Job, exc: Exception, until: float) -> Outcome:
     """The ledger cannot take the claim: answer anyway, passively and on the advisor thread,
     without the exactly-once guarantee (a WeChat retry may get a second answer) — the person
     hearing nothing is worse. Past the deadline they hear the apology instead."""
@@ -144,7 +144,7 @@ def _run(runtime: Runtime, job: Job, attempt: int) -> Delivery | None:
             reply = _reply(runtime, job.message)
         parts = job.split(job.lead + reply.reply if reply.reply else "")
         status = runtime.ledger.answer(job.key, parts, reply.intent, attempt)
-    except sqlite3.Error:
+    except DATABASE_ERRORS:
         log.exception("the ledger failed in the answer job for a %s message; its ledger row stays unanswered"
                       " until a retry takes it over", job.message.channel)
         return None

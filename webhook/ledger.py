@@ -15,8 +15,8 @@ A claim can outlive its claimer: a worker killed (OOM, restart, a crash) after c
 a row that is pending, or async with no reply, and nobody left to answer it, while WeChat's
 retries (about 5, 10 and 15 s after the message) would wait on it and finally reply "success"
 to nobody's answer. So an unanswered row is *taken over* by the next request for its key when
-its claimer process is gone (same host: SQLite WAL cannot be shared across machines, so a pid
-check is reliable) or when the claim is older than STALE_SECONDS (a live claimer that neither
+its claimer process is gone (a pid is checked only on its own node: with ADVISOR_DATABASE_URL
+several nodes share the ledger, and another node's pid says nothing here) or when the claim is older than STALE_SECONDS (a live claimer that neither
 answered nor gave up: its job is stuck in the queue, or its process is frozen). A turn that is
 running keeps its claim fresh (`running`: a heartbeat), so a slow turn is never taken over and
 run twice; a queued job whose claim was taken over is skipped (`start`). Each claim has a number; a reply stored by an
@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from webhook.db import SharedDb, shared
+from knowledge.database import DATABASE_ERRORS
+from webhook.db import Database, shared
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ STALE_SECONDS = 15.0  # WeChat's retries span ~15 s: a live claimer silent this 
 BEAT_EVERY = 5.0  # seconds between refreshes of a claim whose turn is running (well under STALE_SECONDS)
 RECOVER_AFTER = 30.0  # seconds: past WeChat's retries, a sweep takes over what a live claimer left
 SEND_WINDOW = 48 * 3600.0  # WeChat's customer-service window: an older message may not be answered
+NODE = socket.gethostname()  # which machine a claim's pid lives on
 SCHEMA = """CREATE TABLE IF NOT EXISTS deliveries (
     key TEXT PRIMARY KEY, channel TEXT NOT NULL, user_id TEXT NOT NULL,
     status TEXT NOT NULL, parts TEXT, intent TEXT NOT NULL DEFAULT '',
@@ -61,7 +63,8 @@ CLAIM_COLUMNS = {  # added in place to files written before claims could be take
     "owner": "INTEGER NOT NULL DEFAULT 0",  # pid of the claiming process
     "attempt": "INTEGER NOT NULL DEFAULT 1",  # 1 for the first claim, +1 per take-over
     "claimed_at": "REAL NOT NULL DEFAULT 0",
-    "request": "TEXT NOT NULL DEFAULT ''"}  # the question as JSON, so another worker can answer it
+    "request": "TEXT NOT NULL DEFAULT ''",  # the question as JSON, so another worker can answer it
+    "node": "TEXT NOT NULL DEFAULT ''"}  # NODE of the claiming process ('' before nodes: this one)
 UNANSWERED = "parts IS NULL AND status IN ('pending', 'async')"
 # failed sends, replies handed over whose send never reported back, and messages nobody answered
 # (parameters: two times STALE_SECONDS ago)
@@ -93,16 +96,16 @@ class Orphan:
 
 
 class Ledger:
-    """Deliveries in one SQLite file (see webhook.db): the process's SharedDb, or a path."""
+    """Deliveries in the channels database (see webhook.db): the process's own, or a path or URL."""
 
-    def __init__(self, db: SharedDb | str | Path, clock: Callable[[], float] = time.time,
+    def __init__(self, db: Database | str | Path, clock: Callable[[], float] = time.time,
                  alive: Callable[[int], bool] | None = None):
         self.db, self._owns_db = shared(db, SCHEMA)
         self.clock = clock
         self.alive = alive or pid_alive
         self._pruned_at: float | None = None
         self._heartbeat = _Heartbeat(self._touch)
-        add_claim_columns(self.db)
+        self.db.add_columns("deliveries", CLAIM_COLUMNS)  # tables written before claims could be taken over
 
     def close(self) -> None:
         if self._owns_db:
@@ -116,10 +119,11 @@ class Ledger:
         the read-then-write transaction of a take-over."""
         now, pid = self.clock(), os.getpid()
         if self.db.connection().execute(
-                "INSERT OR IGNORE INTO deliveries (key, channel, user_id, status, created_at, updated_at,"
-                " owner, attempt, claimed_at, request) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?, ?)",
+                "INSERT INTO deliveries (key, channel, user_id, status, created_at, updated_at,"
+                " owner, attempt, claimed_at, request, node) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
                 (key, channel, user_id, now, now, pid, now,
-                 json.dumps(request or {}, ensure_ascii=False))).rowcount == 1:
+                 json.dumps(request or {}, ensure_ascii=False), NODE)).rowcount == 1:
             self._prune(now)
             return 1
         with self.db.transaction() as db:
@@ -135,19 +139,25 @@ class Ledger:
         self.db.connection().execute("DELETE FROM deliveries WHERE created_at < ? AND status IN ('answered', 'sent')",
                                      (now - KEEP_SECONDS,))
 
-    def _take_over(self, db: sqlite3.Connection, key: str, now: float, pid: int) -> int | None:
-        """Inside claim's transaction (BEGIN IMMEDIATE: one process at a time decides)."""
-        row = db.execute(f"SELECT owner, attempt, claimed_at FROM deliveries WHERE key = ? AND {UNANSWERED}",
-                         (key,)).fetchone()
+    def _take_over(self, db, key: str, now: float, pid: int) -> int | None:
+        """Inside claim's transaction (SQLite's BEGIN IMMEDIATE, or the row locked FOR UPDATE:
+        one process of any node at a time decides)."""
+        row = db.execute(f"SELECT owner, node, attempt, claimed_at FROM deliveries WHERE key = ? AND {UNANSWERED}"
+                         + self.db.for_update, (key,)).fetchone()
         if row is None:
             return None
-        owner, attempt, claimed_at = row
-        if self.alive(owner) and now - claimed_at < STALE_SECONDS:
+        owner, node, attempt, claimed_at = row
+        if self._claimer_alive(owner, node) and now - claimed_at < STALE_SECONDS:
             return None
-        db.execute("UPDATE deliveries SET status = 'pending', owner = ?, attempt = ?, claimed_at = ?,"
+        db.execute("UPDATE deliveries SET status = 'pending', owner = ?, node = ?, attempt = ?, claimed_at = ?,"
                    " updated_at = ?, outcome = ? WHERE key = ?",
-                   (pid, attempt + 1, now, now, f"taken over from claim {attempt}", key))
+                   (pid, NODE, attempt + 1, now, now, f"taken over from claim {attempt}", key))
         return attempt + 1
+
+    def _claimer_alive(self, owner: int, node: str) -> bool:
+        """Another node's process cannot be looked at from here: it counts as alive, so only
+        the age rules take its claims over."""
+        return node not in ("", NODE) or self.alive(owner)
 
     def start(self, key: str, attempt: int) -> bool:
         """The answer job for claim `attempt` begins: True while that claim still holds (its
@@ -182,11 +192,12 @@ class Ledger:
         any more and the caller must deliver it through the send API; 'superseded' means a later
         claim took the message over, so this reply is dropped (that claim answers instead).
         One statement: the claim check, the new status and the reply land together."""
+        claim = ("", ()) if attempt is None else (" AND attempt = ?", (attempt,))
         rows = self.db.connection().execute(
             "UPDATE deliveries SET parts = ?, intent = ?, updated_at = ?,"
             " status = CASE status WHEN 'pending' THEN 'answered' ELSE status END"
-            " WHERE key = ? AND (? IS NULL OR attempt = ?) RETURNING status",
-            (json.dumps(parts, ensure_ascii=False), intent, self.clock(), key, attempt, attempt)).fetchall()
+            f" WHERE key = ?{claim[0]} RETURNING status",
+            (json.dumps(parts, ensure_ascii=False), intent, self.clock(), key, *claim[1])).fetchall()
         return rows[0][0] if rows else "superseded"
 
     def settle(self, key: str) -> Delivery | None:
@@ -197,7 +208,7 @@ class Ledger:
         if delivery is None or delivery.status != "pending":
             return delivery  # nothing turns a settled row back to pending but a take-over, which answers itself
         with self.db.transaction() as db:
-            if self._status(db, key) == "pending":
+            if self._status(db, key, self.db.for_update) == "pending":
                 db.execute("UPDATE deliveries SET status = 'async', updated_at = ? WHERE key = ?",
                            (self.clock(), key))
             return self._read(db, key)
@@ -205,9 +216,10 @@ class Ledger:
     def sends_here(self, key: str) -> bool:
         """Whether this process still holds the row (its sender may send): False once another
         worker's sweep or a console resend took it over — a sender frozen (SIGSTOP) past
-        RECOVER_AFTER that resumes must not send the answer a second time."""
-        row = self.db.connection().execute("SELECT owner FROM deliveries WHERE key = ?", (key,)).fetchone()
-        return row is not None and row[0] in (0, os.getpid())
+        RECOVER_AFTER that resumes must not send the answer a second time (nor may a process of
+        another node that happens to have the same pid)."""
+        row = self.db.connection().execute("SELECT owner, node FROM deliveries WHERE key = ?", (key,)).fetchone()
+        return row is not None and (row[0] == 0 or (row[0] == os.getpid() and row[1] in ("", NODE)))
 
     def delivered(self, key: str, ok: bool, outcome: str) -> None:
         """Record how the send API did; a failed delivery keeps its reply for the console."""
@@ -252,11 +264,12 @@ class Ledger:
         back within RECOVER_AFTER (the sender died or hangs)."""
         now = self.clock()
         rows = self.db.connection().execute(
-            f"SELECT {COLUMNS}, owner, claimed_at, request FROM deliveries WHERE {UNANSWERED}"
+            f"SELECT {COLUMNS}, owner, claimed_at, request, node FROM deliveries WHERE {UNANSWERED}"
             " OR (status = 'async' AND parts IS NOT NULL AND updated_at <= ?) ORDER BY created_at LIMIT ?",
             (now - RECOVER_AFTER, limit)).fetchall()
         return [Orphan(_delivery(row[:10]), json.loads(row[12] or "{}")) for row in rows
-                if row[4] is not None or not self.alive(row[10]) or now - row[11] >= RECOVER_AFTER]
+                if row[4] is not None or not self._claimer_alive(row[10], row[13])
+                or now - row[11] >= RECOVER_AFTER]
 
     def recover(self, orphan: Orphan) -> int | None:
         """Take an orphan over for this process as handed over (nobody waits for a passive
@@ -266,10 +279,10 @@ class Ledger:
         old = orphan.delivery
         now = self.clock()
         rows = self.db.connection().execute(
-            "UPDATE deliveries SET status = 'async', owner = ?, attempt = attempt + 1, claimed_at = ?,"
+            "UPDATE deliveries SET status = 'async', owner = ?, node = ?, attempt = attempt + 1, claimed_at = ?,"
             " updated_at = ?, outcome = ? WHERE key = ? AND attempt = ? AND updated_at = ?"
             " AND status IN ('pending', 'async', 'failed') RETURNING attempt",
-            (os.getpid(), now, now, f"recovered from claim {old.attempt}", old.key, old.attempt,
+            (os.getpid(), NODE, now, now, f"recovered from claim {old.attempt}", old.key, old.attempt,
              old.updated_at)).fetchall()
         return rows[0][0] if rows else None
 
@@ -290,12 +303,12 @@ class Ledger:
             time.sleep(min(poll, max(0.0, until - time.monotonic())))
 
     @staticmethod
-    def _status(db: sqlite3.Connection, key: str) -> str | None:
-        row = db.execute("SELECT status FROM deliveries WHERE key = ?", (key,)).fetchone()
+    def _status(db, key: str, for_update: str) -> str | None:
+        row = db.execute("SELECT status FROM deliveries WHERE key = ?" + for_update, (key,)).fetchone()
         return row[0] if row else None
 
     @staticmethod
-    def _read(db: sqlite3.Connection, key: str) -> Delivery | None:
+    def _read(db, key: str) -> Delivery | None:
         row = db.execute(f"SELECT {COLUMNS} FROM deliveries WHERE key = ?", (key,)).fetchone()
         return _delivery(row) if row else None
 
@@ -335,18 +348,8 @@ class _Heartbeat:
             for key, attempt in held:
                 try:
                     self._touch(key, attempt)
-                except sqlite3.Error as error:  # a locked or full disk: the next beat tries again
+                except DATABASE_ERRORS as error:  # a locked or full disk, a lost server: the next beat tries again
                     log.warning("could not refresh a running claim: %s", error)
-
-
-def add_claim_columns(db: SharedDb) -> None:
-    """Bring a file from before take-overs up to date; in a transaction, so two workers
-    starting at once do not both add a column."""
-    with db.transaction() as conn:
-        have = {row[1] for row in conn.execute("PRAGMA table_info(deliveries)")}
-        for name, spec in CLAIM_COLUMNS.items():
-            if name not in have:
-                conn.execute(f"ALTER TABLE deliveries ADD COLUMN {name} {spec}")
 
 
 def pid_alive(pid: int) -> bool:

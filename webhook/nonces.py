@@ -4,7 +4,7 @@ In plain mode WeChat's signature covers the token, the timestamp and the nonce �
 One captured signed URL would let anyone post forged messages as any openid for as long as
 `check_timestamp` accepts the timestamp (5 minutes): open a 转人工 case as the victim, read the
 victim's cases back with 查进度, wipe a session with an unsubscribe. So every worker records,
-in channels.db, each pair it accepted with a digest of the body, for as long as the timestamp
+in the channels database (webhook.db), each pair it accepted with a digest of the body, for as long as the timestamp
 is acceptable, and a pair seen before with another body is refused (403).
 
 The same pair with the same body is let through: that is WeChat retrying the callback it got
@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Callable
 
 from webhook.channels.wxcrypto import MAX_AGE, BadSignature
-from webhook.db import SharedDb, shared
+from webhook.db import Database, shared
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS nonces (
-    channel TEXT NOT NULL, timestamp INTEGER NOT NULL, nonce TEXT NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (channel, timestamp, nonce));
-CREATE INDEX IF NOT EXISTS nonces_timestamp ON nonces (timestamp);"""
+    channel TEXT NOT NULL, "timestamp" INTEGER NOT NULL, nonce TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (channel, "timestamp", nonce));
+CREATE INDEX IF NOT EXISTS nonces_timestamp ON nonces ("timestamp");"""  # quoted: a type name in PostgreSQL
 PRUNE_EVERY = 60.0  # seconds between one process's prunes: an old pair is refused by its timestamp anyway
 
 
@@ -39,7 +39,7 @@ class ReusedNonce(BadSignature):
 class NonceLog:
     """The (channel, timestamp, nonce) pairs accepted within the timestamp window."""
 
-    def __init__(self, db: SharedDb | str | Path, clock: Callable[[], float] = time.time):
+    def __init__(self, db: Database | str | Path, clock: Callable[[], float] = time.time):
         self.db, self._owns_db = shared(db, SCHEMA)
         self.clock = clock
         self._pruned_at: float | None = None
@@ -51,8 +51,8 @@ class NonceLog:
         self._prune()
         digest = hashlib.sha256(body).hexdigest()
         ((stored,),) = self.db.connection().execute(
-            "INSERT INTO nonces VALUES (?, ?, ?, ?) ON CONFLICT (channel, timestamp, nonce)"
-            " DO UPDATE SET body = body RETURNING body", (channel, int(timestamp), nonce, digest)).fetchall()
+            'INSERT INTO nonces VALUES (?, ?, ?, ?) ON CONFLICT (channel, "timestamp", nonce)'
+            " DO UPDATE SET body = nonces.body RETURNING body", (channel, int(timestamp), nonce, digest)).fetchall()
         if stored != digest:
             raise ReusedNonce()
 
@@ -65,7 +65,7 @@ class NonceLog:
         if self._pruned_at is not None and self._pruned_at <= now < self._pruned_at + PRUNE_EVERY:
             return
         self._pruned_at = now
-        self.db.connection().execute("DELETE FROM nonces WHERE timestamp < ?", (int(now - MAX_AGE),))
+        self.db.connection().execute('DELETE FROM nonces WHERE "timestamp" < ?', (int(now - MAX_AGE),))
 
     def close(self) -> None:
         if self._owns_db:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,7 +28,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from advisor.core import Advisor
 from advisor.reply import Message, Reply
 from webhook.channels.wxapi import AccessTokens, WeChatApi, WeComApi
-from webhook.db import SharedDb
+from knowledge.database import OPERATIONAL_ERRORS
+from webhook.db import channels_database
 from webhook.ledger import Ledger
 from webhook.nonces import NonceLog
 from webhook.ratelimit import RateLimiter
@@ -39,9 +39,10 @@ if TYPE_CHECKING:  # webhook.metrics reads the console's import jobs, whose page
 
 log = logging.getLogger(__name__)
 
-CHANNELS_DB = "channels.db"  # ledger, rate limits, access tokens and nonces; apart from the knowledge db
 WAIT_S = 20.0  # longest a request waits for the advisor thread: under gunicorn's 30 s worker timeout
 HEALTH_WAIT_S = 5.0  # a health check answers "busy" sooner: a probe must not hang with the worker
+HEALTH_PROBE = "CREATE TABLE IF NOT EXISTS health_probe (pid INTEGER PRIMARY KEY, at REAL)"
+PROBE = "INSERT INTO health_probe VALUES (?, ?) ON CONFLICT (pid) DO UPDATE SET at = excluded.at"
 RATE_LIMITED = Reply("您发得有点快，我先歇一口气。请过一分钟再问我；情况紧急请直接拨打120或110。",
                      "rate_limited")
 
@@ -54,7 +55,8 @@ class _Process:
     """What one worker process owns; never shared across a fork."""
 
     def __init__(self, data_dir: Path, config: Mapping[str, Any]):
-        self.channels_db = SharedDb(data_dir / CHANNELS_DB)  # each thread's one connection serves all three
+        self.channels_db = channels_database(data_dir, config)  # each thread's one connection serves all four
+        self.channels_db.ensure(HEALTH_PROBE)
         self.ledger = Ledger(self.channels_db)
         self.limiter = RateLimiter(self.channels_db, int(config["ADVISOR_RATE_LIMIT"]))
         self.tokens = AccessTokens(self.channels_db)
@@ -109,7 +111,7 @@ class Runtime:
         process = self.process
         try:
             allowed = process.limiter.allow(message.conversation)
-        except sqlite3.OperationalError as exc:
+        except OPERATIONAL_ERRORS as exc:
             process.limiter_failure = str(exc)
             log.error("rate limit not counted, the message is answered anyway: %s", exc)
             return True
@@ -161,14 +163,15 @@ class Runtime:
                 "catching_up": advisor.searcher.catching_up, "write_failure": failure}
 
     def _write_probe(self) -> str:
-        """Write one row to each database of the data dir; why that failed, else ''."""
-        for db in (self.process.channels_db.connection(), self._advisor().store.db.conn):
-            try:
-                with db:
-                    db.execute("CREATE TABLE IF NOT EXISTS health_probe (pid INTEGER PRIMARY KEY, at REAL)")
-                    db.execute("INSERT OR REPLACE INTO health_probe VALUES (?, ?)", (os.getpid(), time.time()))
-            except sqlite3.OperationalError as exc:
-                return str(exc)
+        """Write one row to each database the advisor writes to; why that failed, else ''."""
+        store, row = self._advisor().store, (os.getpid(), time.time())
+        try:
+            self.process.channels_db.connection().execute(PROBE, row)  # one statement: atomic alone
+            with store.transaction():
+                store.db.execute(HEALTH_PROBE)
+                store.db.execute(PROBE, row)
+        except OPERATIONAL_ERRORS as exc:
+            return str(exc)
         return ""
 
     def with_advisor(self, fn: Callable[[Advisor], Any]) -> Any:

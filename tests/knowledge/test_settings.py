@@ -28,3 +28,13 @@ def test_design_settings_are_all_in_the_table():
                 "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY", "WECOM_TOKEN", "WECOM_CORP_ID",
                 "WECOM_ENCODING_AES_KEY", "WECOM_AGENT_ID", "WECOM_SECRET"}
     assert required <= set(settings.BY_NAME)
+
+
+def test_a_database_url_must_be_postgresql_or_unset():
+    """A typo (mysql://, a bare host name) must not quietly leave each node on its own SQLite."""
+    assert settings.load({})["ADVISOR_DATABASE_URL"] == ""
+    url = "postgresql://advisor@db.internal/advisor"
+    assert settings.load({"ADVISOR_DATABASE_URL": url})["ADVISOR_DATABASE_URL"] == url
+    with pytest.raises(settings.SettingError, match="ADVISOR_DATABASE_URL") as refused:
+        settings.load({"ADVISOR_DATABASE_URL": "advisor:s3cret@db.internal/advisor"})
+    assert "s3cret" not in str(refused.value)

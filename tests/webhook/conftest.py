@@ -38,7 +38,8 @@ def unique(prefix: str = "o-user") -> str:
 
 def config(data_dir: Path, **extra) -> dict:
     """Every channel setting given explicitly, so a developer's environment cannot leak in."""
-    return {"ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_API_TOKEN": "", "WECHAT_TOKEN": WECHAT_TOKEN,
+    return {"ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_DATABASE_URL": "", "ADVISOR_API_TOKEN": "",
+            "WECHAT_TOKEN": WECHAT_TOKEN,
             "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
             "WECHAT_API_BASE": "http://127.0.0.1:9", "WECOM_TOKEN": WECOM_TOKEN, "WECOM_CORP_ID": CORP_ID,
             "WECOM_ENCODING_AES_KEY": WECOM_AES_KEY, "WECOM_AGENT_ID": WECOM_AGENT, "WECOM_SECRET": CORP_SECRET,

@@ -1,11 +1,12 @@
-"""One channels.db per process: the ledger, the rate limit and the token cache share a SharedDb,
-whose connections are per thread; and the housekeeping that no longer runs with every write."""
+"""One channels database per process: the ledger, the rate limit and the token cache share it,
+its connections per thread; and the housekeeping that no longer runs with every write. Each
+test runs once on a channels.db file and once on PostgreSQL (`channels_target`)."""
 from __future__ import annotations
 
 import threading
 
 from webhook.channels.wxapi import AccessTokens
-from webhook.db import SharedDb
+from knowledge.database import open_database
 from webhook.ledger import KEEP_SECONDS, PRUNE_EVERY, Ledger
 from webhook.ratelimit import RateLimiter
 
@@ -30,10 +31,10 @@ def run_threads(target) -> list[BaseException]:
     return errors
 
 
-def test_one_shared_db_serves_every_user_from_many_threads(tmp_path):
-    """The server's threads (requests, the advisor thread, senders) share the process's SharedDb:
+def test_one_shared_db_serves_every_user_from_many_threads(channels_target):
+    """The server's threads (requests, the advisor thread, senders) share the process's database:
     every claim is won exactly once, every hit is counted, every token read sees the stored one."""
-    db = SharedDb(tmp_path / "channels.db")
+    db = open_database(channels_target)
     ledger, limiter, tokens = Ledger(db), RateLimiter(db, limit=10**6), AccessTokens(db)
     tokens.get("wechat:app", lambda: ("tok", 7200))
     won, tokens_seen = [], []
@@ -56,10 +57,10 @@ def test_one_shared_db_serves_every_user_from_many_threads(tmp_path):
     db.close()
 
 
-def test_each_thread_has_its_own_connection(tmp_path):
+def test_each_thread_has_its_own_connection(channels_target):
     """Why not one connection for the process: another thread's statements would run inside an
     open transaction. Here a thread's uncommitted claim is invisible to the others until it commits."""
-    db = SharedDb(tmp_path / "channels.db")
+    db = open_database(channels_target)
     ledger = Ledger(db)
     inside, committed = threading.Event(), threading.Event()
 
@@ -79,20 +80,20 @@ def test_each_thread_has_its_own_connection(tmp_path):
     db.close()
 
 
-def test_users_close_only_a_db_they_opened(tmp_path):
-    db = SharedDb(tmp_path / "channels.db")
+def test_users_close_only_a_db_they_opened(channels_target):
+    db = open_database(channels_target)
     for user in (Ledger(db), RateLimiter(db), AccessTokens(db)):
         user.close()
     assert Ledger(db).claim("wechat:1", "wechat", "u") == 1  # still open: the runtime closes it
     db.close()
-    own = Ledger(tmp_path / "channels.db")
+    own = Ledger(channels_target)
     assert own.get("wechat:1").status == "pending"
     own.close()
 
 
-def test_delivered_rows_older_than_two_days_are_pruned_by_a_later_claim(tmp_path):
+def test_delivered_rows_older_than_two_days_are_pruned_by_a_later_claim(channels_target):
     now = [1_000_000.0]
-    ledger = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
+    ledger = Ledger(channels_target, clock=lambda: now[0])
     for key in ("answered", "failed", "pending"):
         ledger.claim(key, "wechat", "u")
     ledger.answer("answered", ["好"], "consult", 1)
@@ -106,14 +107,14 @@ def test_delivered_rows_older_than_two_days_are_pruned_by_a_later_claim(tmp_path
     ledger.close()
 
 
-def test_old_rate_windows_are_pruned_when_a_new_one_starts(tmp_path):
+def test_old_rate_windows_are_pruned_when_a_new_one_starts(channels_target):
     now = [6_000_000.0]
-    limiter = RateLimiter(tmp_path / "channels.db", limit=2, clock=lambda: now[0])
+    limiter = RateLimiter(channels_target, limit=2, clock=lambda: now[0])
     limiter.allow("a")
     now[0] += 60
     limiter.allow("a")
     now[0] += 120  # two windows later: both earlier ones are no longer read
     assert limiter.allow("a") is True
-    windows = limiter.db.connection().execute("SELECT window FROM rate_hits ORDER BY window").fetchall()
+    windows = limiter.db.connection().execute('SELECT "window" FROM rate_hits ORDER BY "window"').fetchall()
     assert windows == [(int(now[0] // 60),)]
     limiter.close()

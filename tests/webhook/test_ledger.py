@@ -1,4 +1,5 @@
-"""The delivery ledger and the rate limit: shared state that must hold across worker processes."""
+"""The delivery ledger and the rate limit: shared state that must hold across worker processes
+(and, on PostgreSQL, across nodes). `channels_target` runs each test once per backend."""
 from __future__ import annotations
 
 import multiprocessing
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.webhook.fake_wechat import fake_wechat  # noqa: F401 - the fixture
+from webhook import ledger as ledger_module
 from webhook.ledger import STALE_SECONDS, Ledger
 from webhook.ratelimit import RateLimiter
 
@@ -18,16 +20,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def ledger(tmp_path):
-    ledger = Ledger(tmp_path / "channels.db")
+def ledger(channels_target):
+    ledger = Ledger(channels_target)
     yield ledger
     ledger.close()
 
 
-def test_only_the_first_claim_wins(ledger, tmp_path):
+def test_only_the_first_claim_wins(ledger, channels_target):
     assert ledger.claim("wechat:1", "wechat", "u") == 1
     assert ledger.claim("wechat:1", "wechat", "u") is None
-    other = Ledger(tmp_path / "channels.db")
+    other = Ledger(channels_target)
     assert other.claim("wechat:1", "wechat", "u") is None
     other.close()
     assert ledger.get("wechat:1").status == "pending"
@@ -67,17 +69,17 @@ def _claim(args) -> bool:
         ledger.close()
 
 
-def test_one_claim_wins_among_processes(tmp_path):
-    path = tmp_path / "channels.db"
+def test_one_claim_wins_among_processes(channels_target):
+    path = channels_target
     Ledger(path).close()
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         results = pool.map(_claim, [(path, f"k{i % 5}") for i in range(40)])
     assert sorted(r for r in results if r) == [1] * 5
 
 
-def test_rate_limit_counts_per_user_per_window(tmp_path):
+def test_rate_limit_counts_per_user_per_window(channels_target):
     now = [1_000_000.0]
-    limiter = RateLimiter(tmp_path / "channels.db", limit=2, clock=lambda: now[0])
+    limiter = RateLimiter(channels_target, limit=2, clock=lambda: now[0])
     assert [limiter.allow("a") for _ in range(3)] == [True, True, False]
     assert limiter.allow("b") is True
     now[0] += 60
@@ -85,9 +87,9 @@ def test_rate_limit_counts_per_user_per_window(tmp_path):
     limiter.close()
 
 
-def test_rate_limit_is_shared_by_instances_on_one_file(tmp_path):
-    first = RateLimiter(tmp_path / "channels.db", limit=2)
-    second = RateLimiter(tmp_path / "channels.db", limit=2)
+def test_rate_limit_is_shared_by_instances_on_one_file(channels_target):
+    first = RateLimiter(channels_target, limit=2)
+    second = RateLimiter(channels_target, limit=2)
     assert [first.allow("a"), second.allow("a"), first.allow("a")] == [True, True, False]
     first.close()
     second.close()
@@ -101,8 +103,8 @@ def claim_in_a_process_that_exits(path: Path, key: str) -> None:
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
 
-def test_a_dead_claimers_message_is_taken_over_by_the_next_request(ledger, tmp_path):
-    claim_in_a_process_that_exits(tmp_path / "channels.db", "k")
+def test_a_dead_claimers_message_is_taken_over_by_the_next_request(ledger, channels_target):
+    claim_in_a_process_that_exits(channels_target, "k")
     assert ledger.get("k").status == "pending"
     assert ledger.claim("k", "wechat", "u") == 2  # at once: no need to wait for it to go stale
     assert ledger.claim("k", "wechat", "u") is None  # and only once: we are alive
@@ -110,10 +112,10 @@ def test_a_dead_claimers_message_is_taken_over_by_the_next_request(ledger, tmp_p
     assert taken.status == "pending" and taken.attempt == 2 and "claim 1" in taken.outcome
 
 
-def test_a_live_claimer_keeps_its_claim_until_it_is_stale(tmp_path):
+def test_a_live_claimer_keeps_its_claim_until_it_is_stale(channels_target):
     now = [1_000_000.0]
-    first = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
-    second = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
+    first = Ledger(channels_target, clock=lambda: now[0])
+    second = Ledger(channels_target, clock=lambda: now[0])
     assert first.claim("k", "wechat", "u") == 1
     now[0] += STALE_SECONDS - 1
     assert second.claim("k", "wechat", "u") is None  # slow, but within WeChat's retries: wait for it
@@ -123,10 +125,10 @@ def test_a_live_claimer_keeps_its_claim_until_it_is_stale(tmp_path):
     second.close()
 
 
-def test_a_job_queued_past_a_take_over_does_not_run_and_a_started_one_is_not_stale(tmp_path):
+def test_a_job_queued_past_a_take_over_does_not_run_and_a_started_one_is_not_stale(channels_target):
     now = [1_000_000.0]
-    first = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
-    second = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
+    first = Ledger(channels_target, clock=lambda: now[0])
+    second = Ledger(channels_target, clock=lambda: now[0])
     assert first.claim("queued", "wechat", "u") == 1
     now[0] += STALE_SECONDS
     assert second.claim("queued", "wechat", "u") == 2  # the first job is still waiting in its queue
@@ -141,8 +143,8 @@ def test_a_job_queued_past_a_take_over_does_not_run_and_a_started_one_is_not_sta
     second.close()
 
 
-def test_the_reply_of_a_claim_taken_over_is_dropped(tmp_path):
-    dead = Ledger(tmp_path / "channels.db", alive=lambda pid: False)
+def test_the_reply_of_a_claim_taken_over_is_dropped(channels_target):
+    dead = Ledger(channels_target, alive=lambda pid: False)
     assert dead.claim("k", "wechat", "u") == 1
     assert dead.claim("k", "wechat", "u") == 2
     assert dead.answer("k", ["旧的答复"], "consult", 1) == "superseded"  # the presumed-dead job finished
@@ -152,8 +154,8 @@ def test_the_reply_of_a_claim_taken_over_is_dropped(tmp_path):
     dead.close()
 
 
-def test_answered_or_handed_over_replies_are_never_taken_over(tmp_path):
-    dead = Ledger(tmp_path / "channels.db", alive=lambda pid: False)
+def test_answered_or_handed_over_replies_are_never_taken_over(channels_target):
+    dead = Ledger(channels_target, alive=lambda pid: False)
     for key, status in (("answered", "answered"), ("async", "async"), ("sent", "sent"), ("failed", "failed")):
         dead.claim(key, "wechat", "u")
         if status != "answered":
@@ -168,8 +170,26 @@ def test_answered_or_handed_over_replies_are_never_taken_over(tmp_path):
     dead.close()
 
 
-def test_one_process_takes_a_dead_claim_over(tmp_path):
-    path = tmp_path / "channels.db"
+def test_another_nodes_claim_is_taken_over_only_once_stale(channels_target, monkeypatch):
+    """Nodes sharing the ledger (PostgreSQL) cannot look at each other's processes: a claim made
+    on another node is never taken for dead because its pid runs nowhere here, and the same pid
+    number here is another process, which must not send that claim's answer."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(ledger_module, "NODE", "node-a")
+    first = Ledger(channels_target, clock=lambda: now[0])
+    assert first.claim("k", "wechat", "u") == 1
+    monkeypatch.setattr(ledger_module, "NODE", "node-b")
+    second = Ledger(channels_target, clock=lambda: now[0], alive=lambda pid: False)
+    assert second.claim("k", "wechat", "u") is None and second.recoverable() == []
+    assert not second.sends_here("k")
+    now[0] += STALE_SECONDS
+    assert second.claim("k", "wechat", "u") == 2 and second.sends_here("k")
+    first.close()
+    second.close()
+
+
+def test_one_process_takes_a_dead_claim_over(channels_target):
+    path = channels_target
     Ledger(path).close()
     for i in range(5):
         claim_in_a_process_that_exits(path, f"k{i}")
@@ -178,9 +198,9 @@ def test_one_process_takes_a_dead_claim_over(tmp_path):
     assert sorted(r for r in results if r) == [2] * 5
 
 
-def test_undelivered_lists_what_the_console_must_see(tmp_path):
+def test_undelivered_lists_what_the_console_must_see(channels_target):
     now = [1_000_000.0]
-    ledger = Ledger(tmp_path / "channels.db", clock=lambda: now[0])
+    ledger = Ledger(channels_target, clock=lambda: now[0])
     for key in ("answered", "sent", "failed", "stuck-async", "lost", "lost-2"):
         ledger.claim(key, "wechat", "u")
     ledger.answer("answered", ["好"], "consult")

@@ -59,9 +59,9 @@ def test_the_nonces_are_shared_by_every_worker(app, module_dir):
         other.extensions["runtime"].close()
 
 
-def test_nonces_are_forgotten_once_their_timestamp_is_out_of_the_window(tmp_path):
+def test_nonces_are_forgotten_once_their_timestamp_is_out_of_the_window(channels_target):
     now = [1_700_000_000.0]
-    nonces = NonceLog(tmp_path / "channels.db", clock=lambda: now[0])
+    nonces = NonceLog(channels_target, clock=lambda: now[0])
     nonces.check("wechat", "1700000000", "n1", b"<xml>1</xml>")
     assert nonces.count() == 1
     now[0] += 400  # past the 300 s window and the next prune: the pair cannot come back anyway

@@ -15,8 +15,11 @@ ELDER = "o-elder-openid"
 
 
 @pytest.fixture
-def tokens(tmp_path) -> AccessTokens:
-    return AccessTokens(tmp_path / "channels.db")
+def tokens(channels_target) -> AccessTokens:
+    """Each test that uses it runs on a channels.db file and on PostgreSQL."""
+    tokens = AccessTokens(channels_target)
+    yield tokens
+    tokens.close()
 
 
 def wechat(fake, tokens, **kwargs) -> WeChatApi:
@@ -52,17 +55,18 @@ def test_body_is_utf8_json_not_ascii_escapes():
     assert seen[0].get_header("Content-type") == "application/json; charset=utf-8"
 
 
-def test_token_is_fetched_once_and_shared_by_instances_on_one_db(fake_wechat, tmp_path):
-    db = tmp_path / "channels.db"
-    wechat(fake_wechat, AccessTokens(db)).send_text(ELDER, "一")
-    wechat(fake_wechat, AccessTokens(db)).send_text(ELDER, "二")
+def test_token_is_fetched_once_and_shared_by_instances_on_one_db(fake_wechat, channels_target):
+    for text in ("一", "二"):
+        tokens = AccessTokens(channels_target)
+        wechat(fake_wechat, tokens).send_text(ELDER, text)
+        tokens.close()
     assert len(fake_wechat.token_requests()) == 1
     assert [call.query["access_token"] for call in fake_wechat.send_requests()] == ["tok-1", "tok-1"]
 
 
-def test_token_near_expiry_is_refreshed(tmp_path):
+def test_token_near_expiry_is_refreshed(channels_target):
     now = [1000.0]
-    tokens = AccessTokens(tmp_path / "channels.db", margin=300, clock=lambda: now[0])
+    tokens = AccessTokens(channels_target, margin=300, clock=lambda: now[0])
     issued = iter(["a", "b"])
     fetch = lambda: (next(issued), 7200)  # noqa: E731
     assert tokens.get("k", fetch) == "a"
@@ -70,6 +74,7 @@ def test_token_near_expiry_is_refreshed(tmp_path):
     assert tokens.get("k", fetch) == "a"
     now[0] += 2
     assert tokens.get("k", fetch) == "b"
+    tokens.close()
 
 
 def test_invalidate_keeps_a_token_another_worker_already_replaced(tokens):
@@ -204,11 +209,11 @@ def send_from_child(db_path, base_url, barrier, text) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_with_an_empty_cache_fetch_one_token(fake_wechat, tmp_path):
+def test_two_processes_with_an_empty_cache_fetch_one_token(fake_wechat, channels_target):
     fake_wechat.delay(0.5, "/cgi-bin/token")  # long enough that both ask while it is in flight
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
-    children = [context.Process(target=send_from_child, args=(tmp_path / "channels.db", fake_wechat.url, barrier, text))
+    children = [context.Process(target=send_from_child, args=(channels_target, fake_wechat.url, barrier, text))
                 for text in ("甲", "乙")]
     for child in children:
         child.start()

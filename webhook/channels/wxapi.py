@@ -3,15 +3,14 @@
 WeChat gives a webhook 5 seconds to answer. When an answer is not ready in time the webhook
 replies `success` and the answer goes out later through these APIs; advisors' console replies
 go the same way. Both APIs need an access token that lives ~2 hours and that every fetch
-*replaces* (the old one dies soon after), so all gunicorn workers share one cached token in
-SQLite and exactly one process refreshes it while the others wait for its result.
+*replaces* (the old one dies soon after), so all gunicorn workers (of every node) share one
+cached token in the channels database and exactly one process refreshes it while the others
+wait for its result.
 
 Secrets and access tokens travel in query strings; nothing here logs or raises them.
 """
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import http.client
 import json
 import logging
@@ -19,12 +18,11 @@ import re
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 from urllib.parse import urlencode, urlsplit
 
-from webhook.db import SharedDb, shared
+from webhook.db import Database, shared
 
 log = logging.getLogger(__name__)
 
@@ -74,19 +72,18 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS access_tokens (
 
 
 class AccessTokens:
-    """Access tokens shared by every worker process through one SQLite file.
+    """Access tokens shared by every worker process through the channels database.
 
-    Reads are lock-free (WAL). A refresh takes an flock on a per-key lock file next to the
-    database — not a SQLite write lock, so other writers of the same file are not held up by
-    a slow token endpoint — and re-reads under the lock, so waiters pick up the new token
-    instead of fetching their own. A crashed holder releases the flock with its process.
-    The file is the runtime's SharedDb (this thread's connection, kept open), or a path.
+    Reads take no lock. A refresh holds the database's per-key `lock` (an flock beside a
+    SQLite file, an advisory lock on PostgreSQL) — not a write lock or a transaction, so other
+    writers are not held up by a slow token endpoint — and re-reads under it, so waiters pick
+    up the new token instead of fetching their own. A crashed holder's lock ends with it.
+    The database is the runtime's (this thread's connection, kept open), or a path or URL.
     """
 
-    def __init__(self, db: SharedDb | str | Path, margin: float = REFRESH_MARGIN,
+    def __init__(self, db: Database | str | Path, margin: float = REFRESH_MARGIN,
                  clock: Callable[[], float] = time.time):
         self.db, self._owns_db = shared(db, SCHEMA)
-        self.db_path = self.db.path
         self.margin = margin
         self.clock = clock
 
@@ -99,7 +96,7 @@ class AccessTokens:
         token = self._read_fresh(key)
         if token:
             return token
-        with self._refresh_lock(key):
+        with self.db.lock(f"access-token:{key}"):
             return self._read_fresh(key) or self._store(key, *fetch())
 
     def invalidate(self, key: str, token: str | None = None) -> None:
@@ -119,21 +116,11 @@ class AccessTokens:
         now = self.clock()
         # A token shorter-lived than twice the margin is still reused for half its life.
         refresh_at = now + expires_in - min(self.margin, expires_in / 2)
-        self.db.connection().execute("INSERT OR REPLACE INTO access_tokens VALUES (?, ?, ?, ?, ?)",
-                                     (key, token, refresh_at, now + expires_in, now))
+        self.db.connection().execute(
+            "INSERT INTO access_tokens VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET token = excluded.token,"
+            " refresh_at = excluded.refresh_at, expires_at = excluded.expires_at, fetched_at = excluded.fetched_at",
+            (key, token, refresh_at, now + expires_in, now))
         return token
-
-    @contextmanager
-    def _refresh_lock(self, key: str) -> Iterator[None]:
-        """flock is per open file, so this excludes other threads as well as other processes."""
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        path = self.db_path.with_name(f"{self.db_path.name}.token-{digest}.lock")
-        with open(path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- HTTP ----------------------------------------------------------------------------------
