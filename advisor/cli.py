@@ -28,7 +28,7 @@ def open_advisor() -> Advisor:
     finally:
         store.close()
     return Advisor.open(settings.data_dir(), ttl=int(values["ADVISOR_SESSION_TTL"]),
-                        home_region=values["ADVISOR_HOME_REGION"])
+                        home_region=values["ADVISOR_HOME_REGION"], database_url=values["ADVISOR_DATABASE_URL"])
 
 
 @click.command("ask")

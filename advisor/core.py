@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import time
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -23,6 +22,7 @@ from advisor.session import DEFAULT_TTL, Session, SessionStore
 from index.search import Searcher
 from knowledge.cases import CaseBook
 from knowledge.conversations import MessageLog
+from knowledge.database import OPERATIONAL_ERRORS
 from knowledge.regions import NATIONAL, Region, from_code, resolve
 from knowledge.store import Store
 
@@ -54,8 +54,8 @@ class Advisor:
 
     @classmethod
     def open(cls, data_dir: Path | str, ttl: int = DEFAULT_TTL, cache_size: int = DEFAULT_CACHE,
-             home_region: str = "") -> "Advisor":
-        store = Store.in_dir(data_dir)
+             home_region: str = "", database_url: str = "") -> "Advisor":
+        store = Store.in_dir(data_dir, database_url)
         return cls(store, Searcher(store, data_dir), ttl, cache_size=cache_size, home_region=home_region)
 
     def handle(self, message: Message) -> Reply:
@@ -83,7 +83,7 @@ class Advisor:
             with self.store.transaction():
                 for turn in self._unsaved:
                     self._write_turn(*turn)
-        except sqlite3.OperationalError as exc:
+        except OPERATIONAL_ERRORS as exc:
             self.write_failure = str(exc)
             log.error("a %s turn was answered but its session and log were not saved (%d turns wait for the"
                       " next write): %s (the answer is worth more than its log line)",

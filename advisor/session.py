@@ -1,7 +1,8 @@
-"""Per-user conversation state in SQLite: remembered slots, the last answer, what we asked back.
+"""Per-user conversation state: remembered slots, the last answer, what we asked back.
 
-Kept in the knowledge database (table `sessions`, migration v3) so it survives a restart and
-every worker process sees the same state. A session idle longer than the TTL starts afresh:
+Kept in the store's shared database (table `sessions`: the knowledge database, migration v3, or
+PostgreSQL with ADVISOR_DATABASE_URL) so it survives a restart and every worker process — and
+every node — sees the same state, a console takeover included. A session idle longer than the TTL starts afresh:
 "那深圳呢" an hour later should not lean on a forgotten question.
 """
 from __future__ import annotations
@@ -59,10 +60,10 @@ def _utc_now(seconds: float) -> str:
 
 class SessionStore:
     def __init__(self, store: Store, ttl: int = DEFAULT_TTL, clock: Callable[[], float] = time.time):
-        self.store, self.db, self.ttl, self.clock = store, store.db, ttl, clock
+        self.db, self.ttl, self.clock = store.shared, ttl, clock
 
     def load(self, user_id: str) -> Session:
-        row = self.db.execute("SELECT state, updated_at, paused_by FROM sessions WHERE user_id = ?",
+        row = self.db.connection().execute("SELECT state, updated_at, paused_by FROM sessions WHERE user_id = ?",
                               [user_id]).fetchone()
         if row is None:
             return Session(user_id)
@@ -73,7 +74,7 @@ class SessionStore:
 
     def save(self, session: Session, channel: str) -> None:
         """Upsert the state; `paused_by` belongs to the console and is left as it is."""
-        self.store.write(
+        self.db.connection().execute(
             "INSERT INTO sessions (user_id, channel, state, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(user_id) DO UPDATE SET channel = excluded.channel, state = excluded.state, "
             "updated_at = excluded.updated_at",
@@ -90,8 +91,8 @@ class SessionStore:
         """
         if not by.strip():
             raise ValueError("a takeover needs the advisor's name")
-        with self.store.transaction():
-            self.db.execute(
+        with self.db.transaction() as db:
+            db.execute(
                 "INSERT INTO sessions (user_id, channel, state, updated_at, paused_by, paused_at) "
                 "VALUES (?, ?, '{}', ?, ?, ?) "
                 "ON CONFLICT(user_id) DO UPDATE SET paused_by = excluded.paused_by, paused_at = excluded.paused_at "
@@ -101,21 +102,20 @@ class SessionStore:
 
     def resume(self, user_id: str) -> bool:
         """Hand the conversation back to the bot; False when it was not taken over."""
-        with self.store.transaction():
-            return self.db.execute("UPDATE sessions SET paused_by = '', paused_at = '' WHERE user_id = ? AND paused_by != ''",
-                                   [user_id]).rowcount > 0
+        return self.db.connection().execute(
+            "UPDATE sessions SET paused_by = '', paused_at = '' WHERE user_id = ? AND paused_by != ''",
+            [user_id]).rowcount > 0
 
     def paused_by(self, user_id: str) -> str:
         """Who took this conversation over, '' while the bot answers."""
-        row = self.db.execute("SELECT paused_by FROM sessions WHERE user_id = ?", [user_id]).fetchone()
+        row = self.db.connection().execute("SELECT paused_by FROM sessions WHERE user_id = ?", [user_id]).fetchone()
         return (row[0] or "") if row else ""
 
     def paused_at(self, user_id: str) -> str:
         """When the current takeover began (ISO UTC), '' while the bot answers."""
-        row = self.db.execute("SELECT paused_at FROM sessions WHERE user_id = ?", [user_id]).fetchone()
+        row = self.db.connection().execute("SELECT paused_at FROM sessions WHERE user_id = ?", [user_id]).fetchone()
         return (row[0] or "") if row else ""
 
     def end(self, user_id: str) -> None:
         """Forget a user's conversation (WeChat unsubscribe)."""
-        with self.store.transaction():
-            self.db.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
+        self.db.connection().execute("DELETE FROM sessions WHERE user_id = ?", [user_id])

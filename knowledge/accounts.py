@@ -9,7 +9,8 @@ who typed the right password (no user probing).
 
 A console session is a row here, its id known only to the cookie (the row keeps a hash): every
 request checks it, so logout ends every copy of the cookie, and a new password or disabling the
-account ends all of that account's sessions.
+account ends all of that account's sessions. All of it lives in the store's shared database
+(Store.shared), so with ADVISOR_DATABASE_URL a login made on one node is valid on every node.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ MIN_PASSWORD = 8
 SESSION_HOURS = 12
 NAME = re.compile(r"^[\w.\-@\u4e00-\u9fff]{2,32}$")
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+COLUMNS = "name, role, active, created_at, last_login, password_hash"
 
 
 class AccountError(ValueError):
@@ -66,7 +68,7 @@ def check_password(password: str) -> None:
 
 class Accounts:
     def __init__(self, store: Store, clock: Callable[[], datetime] | None = None):
-        self.store = store
+        self.db = store.shared
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.throttle = LoginThrottle(store, self.clock)
 
@@ -77,22 +79,28 @@ class Accounts:
         if role not in ROLES:
             raise AccountError(f"角色只能是 {' / '.join(ROLES)}")
         check_password(password)
-        with self.store.transaction():
-            if self.get(name):
-                raise AccountError(f"用户 {name} 已存在")
-            self.store.db["users"].insert({"name": name, "role": role, "password_hash": generate_password_hash(password),
-                                           "active": 1, "created_at": _utc(self.clock())})
+        inserted = self.db.connection().execute(
+            "INSERT INTO users (name, role, password_hash, active, created_at) VALUES (?, ?, ?, 1, ?)"
+            " ON CONFLICT (name) DO NOTHING",
+            [name, role, generate_password_hash(password), _utc(self.clock())]).rowcount
+        if not inserted:
+            raise AccountError(f"用户 {name} 已存在")
         return self.get(name)
 
     def get(self, name: str) -> Account | None:
-        rows = list(self.store.db.query("SELECT * FROM users WHERE name = ?", [name]))
-        return self._account(rows[0]) if rows else None
+        row = self._row(name)
+        return self._account(row) if row else None
+
+    def _row(self, name: str) -> tuple | None:
+        return self.db.connection().execute(f"SELECT {COLUMNS} FROM users WHERE name = ?", [name]).fetchone()
 
     def list(self) -> list[Account]:
-        return [self._account(row) for row in self.store.db.query("SELECT * FROM users ORDER BY role, name")]
+        rows = self.db.connection().execute(f"SELECT {COLUMNS} FROM users ORDER BY role, name").fetchall()
+        return [self._account(row) for row in rows]
 
     def count_admins(self) -> int:
-        return self.store.db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0]
+        return self.db.connection().execute(
+            "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0]
 
     def login(self, name: str, password: str, client: str = "-") -> LoginResult:
         """Check a password from `client` (an address), counting failures; the lock is checked
@@ -103,10 +111,10 @@ class Accounts:
         name = name or ""
         if self.throttle.refused(client, name):
             return LoginResult(None, "locked")
-        rows = list(self.store.db.query("SELECT * FROM users WHERE name = ?", [name]))
-        if not check_password_hash(rows[0]["password_hash"] if rows else _DUMMY_HASH, password or "") or not rows:
+        row = self._row(name)
+        if not check_password_hash(row[5] if row else _DUMMY_HASH, password or "") or not row:
             return self._failed(client, name, "bad_credentials")
-        if not rows[0]["active"]:
+        if not row[2]:
             return self._failed(client, name, "disabled")
         self.throttle.succeeded(client, name)
         self._update(name, last_login=_utc(self.clock()))
@@ -119,24 +127,26 @@ class Accounts:
     def open_session(self, name: str) -> str:
         """A new session for a signed-in account: its id goes in the cookie, its hash here."""
         session_id, now = secrets.token_urlsafe(32), self.clock()
-        with self.store.transaction():
-            self.store.db.execute("DELETE FROM console_sessions WHERE created_at <= ?", [self._session_cutoff(now)])
-            self.store.db["console_sessions"].insert({"id_hash": _session_hash(session_id), "name": name,
-                                                      "created_at": _utc(now)})
+        with self.db.transaction() as db:
+            db.execute("DELETE FROM console_sessions WHERE created_at <= ?", [self._session_cutoff(now)])
+            db.execute("INSERT INTO console_sessions (id_hash, name, created_at) VALUES (?, ?, ?)",
+                       [_session_hash(session_id), name, _utc(now)])
         return session_id
 
     def session_account(self, session_id: str) -> Account | None:
         """The active account whose live session this is, or None (ended, expired, unknown)."""
-        row = self.store.db.execute("SELECT name FROM console_sessions WHERE id_hash = ? AND created_at > ?",
-                                    [_session_hash(session_id or ""), self._session_cutoff(self.clock())]).fetchone()
+        row = self.db.connection().execute(
+            "SELECT name FROM console_sessions WHERE id_hash = ? AND created_at > ?",
+            [_session_hash(session_id or ""), self._session_cutoff(self.clock())]).fetchone()
         account = self.get(row[0]) if row else None
         return account if account is not None and account.active else None
 
     def end_session(self, session_id: str) -> None:
-        self.store.write("DELETE FROM console_sessions WHERE id_hash = ?", [_session_hash(session_id or "")])
+        self.db.connection().execute("DELETE FROM console_sessions WHERE id_hash = ?",
+                                     [_session_hash(session_id or "")])
 
     def _end_sessions(self, name: str) -> None:
-        self.store.write("DELETE FROM console_sessions WHERE name = ?", [name])
+        self.db.connection().execute("DELETE FROM console_sessions WHERE name = ?", [name])
 
     @staticmethod
     def _session_cutoff(now: datetime) -> str:
@@ -145,7 +155,7 @@ class Accounts:
     def set_password(self, name: str, password: str) -> None:
         check_password(password)
         self._require(name)
-        with self.store.transaction():
+        with self.db.transaction():
             self._update(name, password_hash=generate_password_hash(password))
             self._end_sessions(name)  # a copied cookie must not outlive the password it was made with
             self.throttle.clear(name)
@@ -153,13 +163,13 @@ class Accounts:
     def set_role(self, name: str, role: str) -> None:
         if role not in ROLES:
             raise AccountError(f"角色只能是 {' / '.join(ROLES)}")
-        with self.store.transaction():
+        with self.db.transaction():
             if self._require(name).is_admin and role != "admin":
                 self._keep_an_admin()
             self._update(name, role=role)
 
     def set_active(self, name: str, active: bool) -> None:
-        with self.store.transaction():
+        with self.db.transaction():
             if self._require(name).is_admin and not active:
                 self._keep_an_admin()
             self._update(name, active=int(active))
@@ -181,14 +191,15 @@ class Accounts:
             raise AccountError(f"没有用户 {name}")
         return account
 
-    def _account(self, row: dict) -> Account:
+    def _account(self, row: tuple) -> Account:
         """An expired lock is no lock: pages and the CLI show `locked_until` only while it holds."""
-        return Account(row["name"], row["role"], bool(row["active"]), self.throttle.locked_until(row["name"]),
-                       row["created_at"] or "", row["last_login"] or "")
+        name, role, active, created_at, last_login = row[:5]
+        return Account(name, role, bool(active), self.throttle.locked_until(name), created_at or "", last_login or "")
 
     def _update(self, name: str, **values) -> None:
-        with self.store.transaction():
-            self.store.db["users"].update(name, values)
+        """`values` are column names from this module, never from a request."""
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        self.db.connection().execute(f"UPDATE users SET {assignments} WHERE name = ?", [*values.values(), name])
 
 
 def _session_hash(session_id: str) -> str:

@@ -20,19 +20,21 @@ def user_group():
 def add_command(name, role, password):
     """Create a console account."""
     password = password or click.prompt("密码", hide_input=True, confirmation_prompt=True)
-    store = open_store()
-    try:
-        account = Accounts(store).add(name, role, password)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    AuditLog(store).record("cli", "user_add", account.name, role=role)
+    with open_store() as store:
+        try:
+            account = Accounts(store).add(name, role, password)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        AuditLog(store).record("cli", "user_add", account.name, role=role)
     click.echo(f"已添加用户 {account.name}（{role}）。")
 
 
 @user_group.command("list")
 def list_command():
     """Accounts with their role and state."""
-    for account in Accounts(open_store()).list():
+    with open_store() as store:
+        accounts = Accounts(store).list()
+    for account in accounts:
         state = "停用" if not account.active else ("锁定" if account.locked_until else "正常")
         click.echo(f"{account.name}\t{account.role}\t{state}\t{account.last_login or '-'}")
 
@@ -43,10 +45,10 @@ def list_command():
 def passwd_command(name, password):
     """Reset a password (also unlocks the account)."""
     password = password or click.prompt("新密码", hide_input=True, confirmation_prompt=True)
-    store = open_store()
-    try:
-        Accounts(store).set_password(name, password)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    AuditLog(store).record("cli", "user_password", name)
+    with open_store() as store:
+        try:
+            Accounts(store).set_password(name, password)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        AuditLog(store).record("cli", "user_password", name)
     click.echo(f"{name} 的密码已重置。")

@@ -31,7 +31,8 @@ region_option = click.option("--region", callback=_known_region, help="省/市/�
 
 
 def open_store() -> Store:
-    return Store.in_dir(settings.data_dir())
+    """The data dir's store, its shared tables in ADVISOR_DATABASE_URL when that is set."""
+    return Store.in_dir(settings.data_dir(), settings.load()["ADVISOR_DATABASE_URL"])
 
 
 def load_starter(store: Store) -> ImportReport:

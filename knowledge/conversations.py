@@ -161,15 +161,26 @@ class MessageLog:
 
         The bot's empty replies while an advisor has the conversation are left out: the last
         line shown is then what the person wrote, which is what the advisor needs to see.
+        Who took a conversation over is read from the shared sessions (Store.shared), which
+        need not be in this database.
         """
         rows = self.db.execute(
-            "SELECT m.user_id, m.channel, m.text, m.at, c.n, s.paused_by FROM "
+            "SELECT m.user_id, m.channel, m.text, m.at, c.n FROM "
             "(SELECT user_id, max(id) AS last_id, count(*) AS n FROM messages "
             "WHERE NOT (direction = 'out' AND text = '') GROUP BY user_id) c "
-            "JOIN messages m ON m.id = c.last_id LEFT JOIN sessions s ON s.user_id = c.user_id "
-            "ORDER BY c.last_id DESC LIMIT ?", [limit]).fetchall()
-        return [Conversation(user, channel or "", text, at, count, paused or "")
-                for user, channel, text, at, count, paused in rows]
+            "JOIN messages m ON m.id = c.last_id ORDER BY c.last_id DESC LIMIT ?", [limit]).fetchall()
+        paused = self._taken_over([row[0] for row in rows])
+        return [Conversation(user, channel or "", text, at, count, paused.get(user, ""))
+                for user, channel, text, at, count in rows]
+
+    def _taken_over(self, user_ids: list[str]) -> dict[str, str]:
+        """{conversation: the advisor who has it} for those of `user_ids` taken over."""
+        if not user_ids:
+            return {}
+        rows = self.store.shared.connection().execute(
+            f"SELECT user_id, paused_by FROM sessions WHERE user_id IN ({', '.join('?' * len(user_ids))})"
+            " AND paused_by != ''", user_ids).fetchall()
+        return dict(rows)
 
     def waiting_for_a_person(self, user_id: str) -> int:
         """What this person wrote for a human that no advisor has answered yet: their messages

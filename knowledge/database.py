@@ -32,6 +32,7 @@ SCHEMA_LOCK = 0x61647669  # the advisory lock every PostgreSQL schema change hol
 # "could not do it now" (a full disk, a lock timeout, a lost connection), and any database failure
 OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, psycopg.OperationalError)
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
+_ensured: set[tuple[str, str]] = set()  # (url, schema) this process has run: a console request opens a store
 POSTGRES_TYPES = ((re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),  # float4 rounds epoch seconds to minutes
                   (re.compile(r"\bINTEGER\b"), "BIGINT"))
 
@@ -206,15 +207,17 @@ class PostgresDb:
             yield db
 
     def ensure(self, schema: str) -> None:
-        """The SQLite-typed schema statements, with PostgreSQL's types (POSTGRES_TYPES)."""
+        """The SQLite-typed schema statements, with PostgreSQL's types (POSTGRES_TYPES); once
+        per process and database (every console request opens a store, and with it this)."""
         statements = [s.strip() for s in schema.split(";") if s.strip()]
-        if not statements:
+        if not statements or (self.url, schema) in _ensured:
             return
         with self._schema_change() as db:
             for statement in statements:
                 for pattern, replacement in POSTGRES_TYPES:
                     statement = pattern.sub(replacement, statement)
                 db.raw.execute(statement)
+        _ensured.add((self.url, schema))
 
     def add_columns(self, table: str, columns: dict[str, str]) -> None:
         with self._schema_change() as db:

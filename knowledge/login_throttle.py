@@ -43,45 +43,46 @@ class Failure:
 
 class LoginThrottle:
     def __init__(self, store: Store, clock: Callable[[], datetime]):
-        self.store, self.clock = store, clock
+        self.db, self.clock = store.shared, clock  # shared by every node with ADVISOR_DATABASE_URL
 
     def refused(self, client: str, name: str) -> bool:
         """Whether this client may not try this name now (no password is checked then)."""
         now = self.clock()
-        row = self.store.db.execute("SELECT locked_until FROM login_failures WHERE client = ? AND name = ?",
-                                    [client, name]).fetchone()
+        row = self.db.connection().execute("SELECT locked_until FROM login_failures WHERE client = ? AND name = ?",
+                                           [client, name]).fetchone()
         if row and row[0] > utc(now):
             return True
-        total = self.store.db.execute("SELECT coalesce(sum(count), 0) FROM login_failures WHERE client = ? "
-                                      "AND first_at > ?", [client, self._window_start(now)]).fetchone()[0]
+        total = self.db.connection().execute("SELECT coalesce(sum(count), 0) FROM login_failures WHERE client = ? "
+                                             "AND first_at > ?", [client, self._window_start(now)]).fetchone()[0]
         return total >= MAX_CLIENT_FAILURES
 
     def failed(self, client: str, name: str) -> Failure:
         """Count one failure atomically (two wrong guesses at once both count); lock at the limit."""
-        now, db = self.clock(), self.store.db
-        with self.store.transaction():
+        now = self.clock()
+        with self.db.transaction() as db:
             db.execute("DELETE FROM login_failures WHERE first_at <= ? AND locked_until <= ?",
                        [self._window_start(now), utc(now)])
-            db.execute("INSERT INTO login_failures (client, name, first_at, count) VALUES (?, ?, ?, 1) "
-                       "ON CONFLICT (client, name) DO UPDATE SET count = count + 1", [client, name, utc(now)])
-            count = db.execute("SELECT count FROM login_failures WHERE client = ? AND name = ?",
-                               [client, name]).fetchone()[0]
+            ((count,),) = db.execute(
+                "INSERT INTO login_failures (client, name, first_at, count) VALUES (?, ?, ?, 1) ON CONFLICT"
+                " (client, name) DO UPDATE SET count = login_failures.count + 1 RETURNING count",
+                [client, name, utc(now)]).fetchall()
             if count == MAX_FAILURES:
                 db.execute("UPDATE login_failures SET locked_until = ? WHERE client = ? AND name = ?",
                            [utc(now + timedelta(minutes=LOCK_MINUTES)), client, name])
         return Failure(count)
 
     def succeeded(self, client: str, name: str) -> None:
-        self.store.write("DELETE FROM login_failures WHERE client = ? AND name = ?", [client, name])
+        self.db.connection().execute("DELETE FROM login_failures WHERE client = ? AND name = ?", [client, name])
 
     def clear(self, name: str) -> None:
         """An admin's unlock (or a new password): every client may try this name again."""
-        self.store.write("DELETE FROM login_failures WHERE name = ?", [name])
+        self.db.connection().execute("DELETE FROM login_failures WHERE name = ?", [name])
 
     def locked_until(self, name: str) -> str:
         """The latest lock any client holds on this name, while it holds ("" if none)."""
-        row = self.store.db.execute("SELECT max(locked_until) FROM login_failures WHERE name = ? AND locked_until > ?",
-                                    [name, utc(self.clock())]).fetchone()
+        row = self.db.connection().execute(
+            "SELECT max(locked_until) FROM login_failures WHERE name = ? AND locked_until > ?",
+            [name, utc(self.clock())]).fetchone()
         return row[0] or ""
 
     @staticmethod

@@ -142,6 +142,23 @@ def _v8_canned_replies_and_notes(db: sqlite_utils.Database) -> None:
     db["conversation_notes"].create_index(["user_id", "id"])
 
 
+# The tables several nodes share, as PostgreSQL gets them (knowledge.store.Store.shared): the
+# state the migrations above leave them in. A migration that changes one of these changes this
+# too; tests/knowledge/test_shared_schema.py compares the columns of both backends.
+SHARED_TABLES = ("sessions", "users", "console_sessions", "login_failures")
+POSTGRES_SHARED = """
+CREATE TABLE IF NOT EXISTS sessions (user_id TEXT PRIMARY KEY, channel TEXT, state TEXT, updated_at REAL,
+    paused_by TEXT, paused_at TEXT);
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+    active INTEGER DEFAULT 1, failed_logins INTEGER DEFAULT 0, locked_until TEXT DEFAULT '',
+    created_at TEXT, last_login TEXT DEFAULT '');
+CREATE TABLE IF NOT EXISTS console_sessions (id_hash TEXT PRIMARY KEY, name TEXT, created_at TEXT);
+CREATE INDEX IF NOT EXISTS idx_console_sessions_name ON console_sessions (name);
+CREATE TABLE IF NOT EXISTS login_failures (client TEXT, name TEXT, first_at TEXT,
+    count INTEGER NOT NULL DEFAULT 0, locked_until TEXT DEFAULT '', PRIMARY KEY (client, name));
+CREATE INDEX IF NOT EXISTS idx_login_failures_name ON login_failures (name);
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_records, _v2_imports_and_retirement, _v3_conversations_and_cases, _v4_console_accounts,
     _v5_conversations_per_channel, _v6_urgent_seen, _v7_console_sessions_and_login_throttle,

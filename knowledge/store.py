@@ -4,6 +4,12 @@ Every insert, update, retire and restore writes a row to `record_versions` holdi
 when, and the record's complete content at that version — so the console can show history
 and an edit can be undone. The store opens in WAL mode so readers in other processes are
 never blocked by a writer.
+
+`Store.shared` is where the tables several nodes must share live: with a database URL
+(ADVISOR_DATABASE_URL) the PostgreSQL database, else this file itself, through the Store's own
+connection — so on SQLite a shared table is written in the Store's transactions exactly as
+before (a session saved with the turn's log lines, one commit). The tables moved so far are
+SHARED_TABLES (docs/storage.md has the order of the rest).
 """
 from __future__ import annotations
 
@@ -17,8 +23,9 @@ from typing import Iterator, Sequence
 
 import sqlite_utils
 
+from knowledge.database import PostgresDb
 from knowledge.datadir import private_database
-from knowledge.migrations import migrate
+from knowledge.migrations import POSTGRES_SHARED, migrate
 from knowledge.records import Record, Source, hash_content
 from knowledge.regions import from_code
 
@@ -66,7 +73,7 @@ class Version:
 
 
 class Store:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, database_url: str = ""):
         self.path = private_database(path)  # 0600 in a 0700 dir: it holds phone and ID numbers
         self.db = sqlite_utils.Database(self.path)
         self.db.conn.execute("PRAGMA busy_timeout = 10000")
@@ -75,13 +82,22 @@ class Store:
         # can lose the last transactions but never corrupts the database.
         self.db.conn.execute("PRAGMA synchronous = NORMAL")
         migrate(self.db)
+        self.shared = PostgresDb(database_url, POSTGRES_SHARED) if database_url else OwnConnection(self)
 
     @classmethod
-    def in_dir(cls, data_dir: Path | str) -> "Store":
-        return cls(Path(data_dir) / DB_NAME)
+    def in_dir(cls, data_dir: Path | str, database_url: str = "") -> "Store":
+        return cls(Path(data_dir) / DB_NAME, database_url)
 
     def close(self) -> None:
+        if isinstance(self.shared, PostgresDb):
+            self.shared.close()
         self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
@@ -202,6 +218,31 @@ class Store:
         self.db["imports"].insert({"actor": actor, "started_at": started_at, "finished_at": now(),
                                    "paths": json.dumps(paths, ensure_ascii=False),
                                    "summary": json.dumps(summary, ensure_ascii=False)})
+
+
+class OwnConnection:
+    """The shared-database interface (knowledge/database.py) over a SQLite Store's own
+    connection: `connection().execute` and `transaction()` as on PostgresDb, inside the Store's
+    transactions. A write outside one gets a transaction of its own (`Store.write`): this
+    connection is not in autocommit mode, and an implicit one would stay open."""
+
+    for_update = ""  # BEGIN IMMEDIATE already holds the file's write lock
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def connection(self) -> "OwnConnection":
+        return self
+
+    def execute(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
+        if sql.lstrip()[:6].upper() == "SELECT":
+            return self.store.db.execute(sql, params)
+        return self.store.write(sql, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator["OwnConnection"]:
+        with self.store.transaction():
+            yield self
 
 
 def _code_prefix(code: str) -> str:

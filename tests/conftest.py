@@ -120,3 +120,13 @@ def channels_target(request, tmp_path) -> Path | str:
     if request.param == "sqlite":
         return tmp_path / "channels.db"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_store(request, data_dir) -> Store:
+    """A fresh store once per backend of its shared tables (sessions, accounts, …: Store.shared):
+    knowledge.db itself, or a PostgreSQL schema of this test's own."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
+    store = Store.in_dir(data_dir, url)
+    yield store
+    store.close()

@@ -204,7 +204,8 @@ class Runtime:
         if process.advisor is None:
             process.advisor = Advisor.open(self.data_dir, int(self.config["ADVISOR_SESSION_TTL"]),
                                            cache_size=int(self.config["ADVISOR_ANSWER_CACHE"]),
-                                           home_region=self.config.get("ADVISOR_HOME_REGION", ""))
+                                           home_region=self.config.get("ADVISOR_HOME_REGION", ""),
+                                           database_url=self.config.get("ADVISOR_DATABASE_URL", ""))
         return process.advisor
 
     def wechat_api(self) -> WeChatApi | None:

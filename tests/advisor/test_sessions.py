@@ -10,8 +10,8 @@ from advisor.session import Session, SessionStore
 from knowledge.store import Store
 
 
-def test_state_round_trips(fresh_store):
-    sessions = SessionStore(fresh_store)
+def test_state_round_trips(shared_store):
+    sessions = SessionStore(shared_store)
     session = sessions.load("u")
     session.region, session.slots, session.last_ids = "640424", {"age": 78}, ["jy-s-home-renovation"]
     sessions.save(session, "wechat")
@@ -19,9 +19,9 @@ def test_state_round_trips(fresh_store):
     assert (again.region, again.slots, again.last_ids) == ("640424", {"age": 78}, ["jy-s-home-renovation"])
 
 
-def test_expires_after_ttl(fresh_store):
+def test_expires_after_ttl(shared_store):
     now = [1000.0]
-    sessions = SessionStore(fresh_store, ttl=60, clock=lambda: now[0])
+    sessions = SessionStore(shared_store, ttl=60, clock=lambda: now[0])
     session = sessions.load("u")
     session.region = "450100"
     sessions.save(session, "json")
@@ -31,8 +31,8 @@ def test_expires_after_ttl(fresh_store):
     assert sessions.load("u") == Session("u")
 
 
-def test_end_forgets(fresh_store):
-    sessions = SessionStore(fresh_store)
+def test_end_forgets(shared_store):
+    sessions = SessionStore(shared_store)
     session = sessions.load("u")
     session.region = "450100"
     sessions.save(session, "wechat")

@@ -27,7 +27,8 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def app_config(data_dir: Path, **extra) -> dict:
     """Channel settings off and a fixed secret, so a developer's environment cannot leak in."""
-    return {"ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_API_TOKEN": "", "ADVISOR_SECRET_KEY": "test-secret",
+    return {"ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_DATABASE_URL": "", "ADVISOR_API_TOKEN": "",
+            "ADVISOR_SECRET_KEY": "test-secret",
             "WECHAT_TOKEN": "", "WECOM_TOKEN": "", "WECHAT_APP_ID": "", "WECHAT_APP_SECRET": "",
             "WECOM_SECRET": "", "WECOM_AGENT_ID": "", "WECHAT_API_BASE": "http://127.0.0.1:9",
             "WECOM_API_BASE": "http://127.0.0.1:9", **extra}
@@ -55,8 +56,32 @@ def console_dir(console_template, tmp_path) -> Path:
 
 
 @pytest.fixture
-def app(console_dir):
-    app = create_app(app_config(console_dir))
+def console_backend() -> str:
+    """Where the app keeps accounts, console sessions and conversation takeovers: knowledge.db;
+    a module whose tests must run on both overrides this with one over BOTH_BACKENDS."""
+    return "sqlite"
+
+
+BOTH_BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture
+def database_url(console_backend, console_dir, request) -> str:
+    """'' on SQLite; on PostgreSQL a fresh schema holding the template's two accounts."""
+    if console_backend == "sqlite":
+        return ""
+    url = request.getfixturevalue("postgres_url")
+    store = Store.in_dir(console_dir, url)
+    accounts = Accounts(store)
+    accounts.add(ADMIN[0], "admin", ADMIN[1])
+    accounts.add(ADVISOR[0], "advisor", ADVISOR[1])
+    store.close()
+    return url
+
+
+@pytest.fixture
+def app(console_dir, database_url):
+    app = create_app(app_config(console_dir, ADVISOR_DATABASE_URL=database_url))
     yield app
     app.extensions["runtime"].close()
 

@@ -9,7 +9,12 @@ from knowledge.accounts import Accounts
 from knowledge.login_throttle import MAX_FAILURES
 from knowledge.audit import AuditLog
 from knowledge.store import Store
-from tests.console.conftest import ADMIN, ADVISOR, audits, csrf_from, login, post
+from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, audits, csrf_from, login, post
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """Every test here with an app runs with its accounts in knowledge.db and in PostgreSQL."""
+    return request.param
 
 ADMIN_ONLY = re.compile(r"^/console/users")
 PUBLIC = {"/console/login"}

@@ -19,7 +19,7 @@ from knowledge.audit import AuditLog
 from knowledge.cases import CaseBook
 from knowledge.conversations import MessageLog
 from knowledge.store import Store
-from tests.console.conftest import ADMIN, ADVISOR, app_config, login, post
+from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, app_config, login, post
 from tests.webhook.conftest import WECHAT_AES_KEY, WECHAT_TOKEN, WeChatClient, text_xml
 from tests.webhook.fake_wechat import APP_ID, APP_SECRET, fake_wechat  # noqa: F401 - the fixture
 from webhook.app import create_app
@@ -27,6 +27,13 @@ from webhook.console.conversations import RESUME_NOTICE
 
 PHONE, RESIDENT_ID = "13812345678", "450102195001011234"
 _users = itertools.count(1)
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """Takeovers (the sessions table) and accounts in knowledge.db, and in PostgreSQL; the
+    message log stays in knowledge.db either way (docs/storage.md)."""
+    return request.param
 
 
 def new_user(prefix: str = "elder") -> str:
@@ -183,12 +190,13 @@ def test_questions_during_a_takeover_are_not_unanswered(advisor, console_dir):
         store.close()
 
 
-def test_a_takeover_works_before_the_person_has_a_session(advisor, console_dir):
+def test_a_takeover_works_before_the_person_has_a_session(advisor, console_dir, database_url):
     user = new_user()
-    store = Store.in_dir(console_dir)
+    store = Store.in_dir(console_dir, database_url)
     try:
         MessageLog(store).log(conv(user), "api", "in", "有人吗")  # logged, but no session row yet
-        assert store.db.execute("SELECT count(*) FROM sessions WHERE user_id = ?", [conv(user)]).fetchone()[0] == 0
+        assert store.shared.connection().execute("SELECT count(*) FROM sessions WHERE user_id = ?",
+                                                 [conv(user)]).fetchone()[0] == 0
     finally:
         store.close()
     assert post(advisor, transcript_path(user) + "/takeover").status_code == 302
@@ -209,11 +217,11 @@ def test_another_advisor_cannot_snatch_a_taken_conversation(app, advisor):
     assert f"由 {ADVISOR[0]} 接管中，只有接管人能回复" in page(admin, transcript_path(user))
 
 
-def test_two_takeovers_at_once_leave_one_holder(console_dir):
+def test_two_takeovers_at_once_leave_one_holder(console_dir, database_url):
     """The claim is one conditional write: whoever comes second learns who holds it."""
     from advisor.session import SessionStore
 
-    stores = [Store.in_dir(console_dir) for _ in range(2)]
+    stores = [Store.in_dir(console_dir, database_url) for _ in range(2)]
     try:
         first, second = (SessionStore(store) for store in stores)
         assert first.pause("o-race", "顾问甲", "wechat") == "顾问甲"

@@ -8,7 +8,12 @@ import re
 import pytest
 
 from knowledge.login_throttle import MAX_CLIENT_FAILURES, MAX_FAILURES
-from tests.console.conftest import ADVISOR, audits, csrf_from
+from tests.console.conftest import ADVISOR, BOTH_BACKENDS, audits, csrf_from
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """Every test here with an app runs with its accounts in knowledge.db and in PostgreSQL."""
+    return request.param
 
 ATTACKER, OFFICE = "203.0.113.9", "198.51.100.20"
 

@@ -9,8 +9,13 @@ import pytest
 
 from knowledge.accounts import Accounts
 from knowledge.store import Store
-from tests.console.conftest import ADMIN, ADVISOR, app_config, login, post
+from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, app_config, login, post
 from webhook.app import create_app
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """Every test here with an app runs with its accounts in knowledge.db and in PostgreSQL."""
+    return request.param
 
 COOKIE = "advisor_console"
 
@@ -44,9 +49,9 @@ def test_a_password_reset_ends_the_accounts_sessions(app, client, console_dir):
     assert admin.get("/console/").status_code == 200
 
 
-def test_a_password_changed_from_the_cli_ends_the_sessions(app, console_dir):
+def test_a_password_changed_from_the_cli_ends_the_sessions(app, console_dir, database_url):
     advisor = login(app.test_client(), ADVISOR)
-    store = Store.in_dir(console_dir)
+    store = Store.in_dir(console_dir, database_url)
     try:
         Accounts(store).set_password(ADVISOR[0], "a-new-password-1")
     finally:

@@ -1,13 +1,19 @@
 """Admins manage accounts in the console; every change is audited; the last admin stays."""
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from knowledge.accounts import Accounts
 from knowledge.store import Store
-from tests.console.conftest import ADMIN, ADVISOR, login, post
+from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, login, post
 from tests.console.test_auth import audit_actions
 from webhook.cli import main
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """Every test here with an app runs with its accounts in knowledge.db and in PostgreSQL."""
+    return request.param
 
 
 def test_admin_adds_an_advisor_who_can_then_sign_in(admin, app, console_dir):
@@ -25,13 +31,13 @@ def test_short_password_and_duplicate_name_are_refused(admin):
     assert "已存在" in admin.get("/console/users/").get_data(as_text=True)
 
 
-def test_role_change_password_reset_and_unlock_are_audited(admin, console_dir):
+def test_role_change_password_reset_and_unlock_are_audited(admin, console_dir, database_url):
     post(admin, f"/console/users/{ADVISOR[0]}/role", {"role": "admin"})
     post(admin, f"/console/users/{ADVISOR[0]}/password", {"password": "new-pass-456"})
     post(admin, f"/console/users/{ADVISOR[0]}/unlock")
     actions = [action for actor, action in audit_actions(console_dir) if actor == ADMIN[0]]
     assert {"user_role", "user_password", "user_unlock"} <= set(actions)
-    store = Store.in_dir(console_dir)
+    store = Store.in_dir(console_dir, database_url)
     try:
         assert Accounts(store).login(ADVISOR[0], "new-pass-456").account.is_admin
     finally:
@@ -51,7 +57,9 @@ def test_audit_page_lists_and_filters_entries(admin):
     assert "user_unlock" in html and ADVISOR[0] in html and "login" not in html.split("<tbody>")[1]
 
 
-def test_cli_user_add_creates_an_account(data_dir):
+def test_cli_user_add_creates_an_account(data_dir, database_url, monkeypatch):
+    """On both backends: with ADVISOR_DATABASE_URL the account is made where every node sees it."""
+    monkeypatch.setenv("ADVISOR_DATABASE_URL", database_url)
     runner = CliRunner()
     result = runner.invoke(main, ["user", "add", "王管理", "--role", "admin", "--password", "cli-pass-789"])
     assert result.exit_code == 0, result.output
@@ -59,6 +67,11 @@ def test_cli_user_add_creates_an_account(data_dir):
     assert "王管理\tadmin\t正常" in listed.output
     again = runner.invoke(main, ["user", "add", "王管理", "--password", "cli-pass-789"])
     assert again.exit_code == 1 and "已存在" in again.output
+    store = Store.in_dir(data_dir, database_url)
+    try:
+        assert Accounts(store).get("王管理").is_admin
+    finally:
+        store.close()
 
 
 def test_cli_user_add_prompts_for_a_hidden_password(data_dir):

@@ -24,8 +24,9 @@ def clock():
 
 
 @pytest.fixture
-def accounts(fresh_store, clock):
-    book = Accounts(fresh_store, clock)
+def accounts(shared_store, clock):
+    """On knowledge.db and on PostgreSQL (Store.shared)."""
+    book = Accounts(shared_store, clock)
     book.add("管理员", "admin", "admin-pass-1")
     book.add("wang.advisor", "advisor", "advisor-pass-1")
     return book

@@ -1,5 +1,6 @@
 """What a console request works with: its own Store (SQLite connections are per thread, and a
-console request is short), the signed-in account, and the audit trail.
+console request is short; its shared tables in ADVISOR_DATABASE_URL when set), the signed-in
+account, and the audit trail.
 
 Views call `store()`, `user()` and `audit(...)` instead of opening things themselves, so every
 change they make is attributed to the person who made it.
@@ -22,7 +23,7 @@ def init(bp: Blueprint) -> None:
 
 def store() -> Store:
     if "console_store" not in g:
-        g.console_store = Store.in_dir(current_app.config["DATA_DIR"])
+        g.console_store = Store.in_dir(current_app.config["DATA_DIR"], current_app.config.get("ADVISOR_DATABASE_URL", ""))
     return g.console_store
 
 

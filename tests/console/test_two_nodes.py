@@ -1,0 +1,60 @@
+"""Two console nodes on one PostgreSQL database (ADVISOR_DATABASE_URL), each with its own data
+dir: a console login made on node A is valid on node B, and a takeover made on A silences the
+bot on B — what a load balancer spreading an advisor's requests over several nodes relies on."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.console.conftest import ADVISOR, app_config, login, post
+from tests.console.test_conversations import ask, new_user, transcript_path
+from webhook.app import create_app
+
+COOKIE = "advisor_console"
+
+
+@pytest.fixture
+def console_backend() -> str:
+    return "postgresql"
+
+
+@pytest.fixture
+def node_b(console_template, tmp_path, database_url):
+    path = tmp_path / "node-b"
+    shutil.copytree(console_template, path, symlinks=True)
+    app = create_app(app_config(path, ADVISOR_DATABASE_URL=database_url))
+    yield app
+    app.extensions["runtime"].close()
+
+
+def _on(app, cookie_from):
+    """A client of `app` carrying the console cookie another node's client was given."""
+    client = app.test_client()
+    client.set_cookie(COOKIE, cookie_from.get_cookie(COOKIE).value)
+    return client
+
+
+def test_a_login_on_one_node_is_valid_on_the_other(app, node_b):
+    on_a = login(app.test_client(), ADVISOR)
+    on_b = _on(node_b, on_a)
+    assert on_b.get("/console/").status_code == 200
+    on_a.post("/console/logout", data={"csrf_token": _csrf(on_a)})
+    assert on_b.get("/console/").status_code == 302  # logged out everywhere
+
+
+def test_a_takeover_on_one_node_silences_the_bot_on_the_other(app, node_b):
+    """The person first reached node A: the message log is still each node's own (not yet in
+    PostgreSQL, docs/storage.md), so A's console lists only what A answered."""
+    on_a = login(app.test_client(), ADVISOR)
+    user = new_user()
+    assert ask(app.test_client(), user, "南宁的长者饭堂在哪")["sources"]
+    assert post(on_a, transcript_path(user) + "/takeover").status_code == 302
+    assert ask(node_b.test_client(), user, "南宁的长者饭堂在哪")["intent"] == "waiting"
+    post(on_a, transcript_path(user) + "/resume")
+    assert ask(node_b.test_client(), user, "南宁的长者饭堂在哪")["sources"]
+
+
+def _csrf(client) -> str:
+    with client.session_transaction() as session:
+        return session["csrf_token"]
