@@ -92,7 +92,7 @@ def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite databases, the search index, the metrics files of `advisor serve` and the log file (when ADVISOR_LOG_FILE is a relative path).", Path),
-    Setting("ADVISOR_DATABASE_URL", "", "PostgreSQL database that several nodes share (postgresql://user:password@host/db); unset = SQLite files in the data dir. What lives there so far: the delivery ledger, seen nonces, rate limits, access tokens, conversation sessions and takeovers, console accounts and logins (the rest stays in the data dir; docs/storage.md).", _database_url, secret=True),
+    Setting("ADVISOR_DATABASE_URL", "", "PostgreSQL database that several nodes share (postgresql://user:password@host/db); unset = SQLite files in the data dir. What lives there so far: the delivery ledger, seen nonces, rate limits, access tokens, conversation sessions and takeovers, console accounts and logins, the audit log (the rest stays in the data dir; docs/storage.md).", _database_url, secret=True),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask and GET /metrics; unset = loopback clients only.", secret=True),
     Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
     Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on when the request came over HTTPS (X-Forwarded-Proto from a trusted proxy) or the browser addresses the console by a name other than loopback (localhost, 127.0.0.1, ::1).", _on_off_auto),

@@ -63,20 +63,29 @@ def console_backend() -> str:
 
 
 BOTH_BACKENDS = ["sqlite", "postgresql"]
+_database_urls: dict[Path, str] = {}  # console_dir → the ADVISOR_DATABASE_URL its app was given
+
+
+def open_store(console_dir: Path) -> Store:
+    """A store of our own on the app's data dir and shared database (audits, accounts)."""
+    return Store.in_dir(console_dir, _database_urls.get(console_dir, ""))
 
 
 @pytest.fixture
-def database_url(console_backend, console_dir, request) -> str:
+def database_url(console_backend, console_dir, request):
     """'' on SQLite; on PostgreSQL a fresh schema holding the template's two accounts."""
     if console_backend == "sqlite":
-        return ""
+        yield ""
+        return
     url = request.getfixturevalue("postgres_url")
     store = Store.in_dir(console_dir, url)
     accounts = Accounts(store)
     accounts.add(ADMIN[0], "admin", ADMIN[1])
     accounts.add(ADVISOR[0], "advisor", ADVISOR[1])
     store.close()
-    return url
+    _database_urls[console_dir] = url
+    yield url
+    del _database_urls[console_dir]
 
 
 @pytest.fixture
@@ -101,7 +110,7 @@ def csrf_from(client, path: str = "/console/login") -> str:
 
 def audits(console_dir: Path, action: str | None = None):
     """The audit entries written so far (newest first), read through a store of our own."""
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return AuditLog(store).list(action=action)
     finally:

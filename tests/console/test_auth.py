@@ -9,7 +9,7 @@ from knowledge.accounts import Accounts
 from knowledge.login_throttle import MAX_FAILURES
 from knowledge.audit import AuditLog
 from knowledge.store import Store
-from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, audits, csrf_from, login, post
+from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, audits, csrf_from, login, open_store, post
 
 @pytest.fixture(params=BOTH_BACKENDS)
 def console_backend(request) -> str:
@@ -30,7 +30,7 @@ def console_rules(app):
 
 
 def audit_actions(console_dir) -> list[tuple[str, str]]:
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return [(entry.actor, entry.action) for entry in AuditLog(store).list()]
     finally:

@@ -19,7 +19,7 @@ from knowledge.audit import AuditLog
 from knowledge.cases import CaseBook
 from knowledge.conversations import MessageLog
 from knowledge.store import Store
-from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, app_config, login, post
+from tests.console.conftest import ADMIN, ADVISOR, BOTH_BACKENDS, app_config, login, open_store, post
 from tests.webhook.conftest import WECHAT_AES_KEY, WECHAT_TOKEN, WeChatClient, text_xml
 from tests.webhook.fake_wechat import APP_ID, APP_SECRET, fake_wechat  # noqa: F401 - the fixture
 from webhook.app import create_app
@@ -62,7 +62,7 @@ def transcript_path(user_id: str, channel: str = "api") -> str:
 
 
 def audit_entries(console_dir, action: str):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return AuditLog(store).list(action=action)
     finally:

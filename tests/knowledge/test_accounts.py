@@ -96,8 +96,8 @@ def test_the_last_admin_stays(accounts):
     assert [a.name for a in accounts.list() if a.is_admin] == ["wang.advisor"]
 
 
-def test_audit_log_keeps_entries_newest_first(fresh_store, clock):
-    log = AuditLog(fresh_store, clock)
+def test_audit_log_keeps_entries_newest_first(shared_store, clock):
+    log = AuditLog(shared_store, clock)
     log.record("管理员", "user_add", "wang", role="advisor")
     clock.now += timedelta(seconds=5)
     log.record("wang", "record_edit", "nanning-01")
