@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -39,6 +38,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from index.engine import IndexFiles
+from knowledge.database import DATABASE_ERRORS
 from knowledge.store import read_last_seq
 from webhook.console.imports_jobs import count_by_state
 from webhook.ledger import Ledger
@@ -125,7 +125,7 @@ class StateCollector:
         for source in (self._deliveries, self._index, self._import_jobs):
             try:
                 yield from source()
-            except (sqlite3.Error, OSError, ValueError, KeyError) as exc:
+            except (*DATABASE_ERRORS, OSError, ValueError, KeyError) as exc:  # SQLite or PostgreSQL
                 log.warning("metrics: %s not read: %s", source.__name__.strip("_"), exc)
 
     def _deliveries(self) -> list[GaugeMetricFamily]:

@@ -55,3 +55,10 @@ def test_the_rate_limit_counts_a_users_messages_on_every_node(nodes):
 def test_health_writes_to_the_shared_database(nodes):
     response = nodes[1].test_client().get("/healthz")
     assert response.status_code == 200 and response.get_json()["write_failure"] == ""
+
+
+def test_metrics_read_the_shared_ledger(nodes):
+    """/metrics' delivery gauges come from the ledger, here PostgreSQL's (a failed read would
+    leave them out of the scrape)."""
+    body = nodes[0].test_client().get("/metrics").get_data(as_text=True)
+    assert "advisor_deferred_messages 0.0" in body and "advisor_undelivered_messages" in body
