@@ -80,7 +80,7 @@ class Advisor:
         with the next turn that can write."""
         self._unsaved = [*self._unsaved, (message, text, session, reply, datetime.now(timezone.utc))][-UNSAVED_KEPT:]
         try:
-            with self.store.transaction():
+            with self.store.shared.transaction():  # sessions and the message log: one database
                 for turn in self._unsaved:
                     self._write_turn(*turn)
         except OPERATIONAL_ERRORS as exc:

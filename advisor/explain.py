@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -141,15 +141,22 @@ def rolled_back(store: Store) -> Iterator[None]:
     """Everything written inside is undone: the hit test must leave the database as it was.
 
     BEGIN IMMEDIATE, like the store's own transactions, so a case number read inside is the
-    one the next real case would get; nested `store.transaction()` calls become savepoints."""
+    one the next real case would get; nested `store.transaction()` calls become savepoints. The
+    shared database (cases, sessions: PostgreSQL with ADVISOR_DATABASE_URL) is undone too."""
     conn = store.db.conn
     if conn.in_transaction:
         raise RuntimeError("explain needs the store outside a transaction")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        yield
+        with suppress(_Undone), store.shared.transaction():
+            yield
+            raise _Undone
     finally:
         conn.rollback()
+
+
+class _Undone(Exception):
+    """Ends the hit test's shared transaction the one way both backends roll back: an exception."""
 
 
 class _Recorder:

@@ -5,6 +5,9 @@ phone, a status that only moves forward (新建 → 已联系 → 处理中 → 
 point), and a trail of events saying who did what. Business dates — the date inside the
 number, the due date, "overdue" — are China Standard Time dates, because that is the
 calendar the advisors and elders live by, whatever clock the server runs on.
+
+Cases live in the store's shared database (Store.shared): with ADVISOR_DATABASE_URL a case
+opened on one node is followed up on any other, and the day's numbers are one sequence.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Callable
 
 from knowledge.privacy import find_phone, mask
 from knowledge.clock import CHINA_TZ
+from knowledge.database import dict_rows
 from knowledge.store import Store
 
 
@@ -121,8 +125,7 @@ class CaseBook:
     """Opens and follows cases in the store; every change is one transaction with its event."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] | None = None):
-        self.store = store
-        self.db = store.db
+        self.db = store.shared
         self._clock = clock or (lambda: datetime.now(timezone.utc))
 
     def today(self) -> date:
@@ -145,25 +148,26 @@ class CaseBook:
                "region_code": region_code, "contact_phone": phone, "consent": int(bool(consent)),
                "summary": summary, "status": "new", "assignee": "", "due_date": due,
                "created_at": _utc(moment), "updated_at": _utc(moment)}
-        with self.store.transaction():
+        with self.db.transaction():
             row["number"] = self._next_number(kind, day)
             case_id = self._insert("cases", row)
             self._event(case_id, actor, "open", "new", "", row["created_at"])
         return self._by_id(case_id)
 
     def _next_number(self, kind: str, day: date) -> str:
-        """Per-day counter; runs under the store's write lock (BEGIN IMMEDIATE), and the unique
-        index on `number` would refuse a duplicate even if it did not."""
+        """Per-day counter; openers take turns (SQLite's BEGIN IMMEDIATE, an advisory lock on
+        PostgreSQL), and the unique index on `number` would refuse a duplicate even if they did
+        not. The longest number is the latest: the counter is zero-padded to four digits."""
         prefix = f"{KIND_PREFIXES[kind]}-{day:%Y%m%d}-"
-        last = self.db.execute(
-            "SELECT max(CAST(substr(number, ?) AS INTEGER)) FROM cases WHERE number LIKE ?",
-            [len(prefix) + 1, prefix + "%"]).fetchone()[0]
-        return f"{prefix}{(last or 0) + 1:04d}"
+        self.db.serialize("case numbers")
+        row = self._execute("SELECT number FROM cases WHERE number LIKE ? ORDER BY length(number) DESC, number DESC "
+                            "LIMIT 1", [prefix + "%"]).fetchone()
+        return f"{prefix}{(int(row[0][len(prefix):]) if row else 0) + 1:04d}"
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, number: str) -> Case | None:
-        rows = list(self.db.query("SELECT * FROM cases WHERE number = ?", [number]))
-        return _case_from(rows[0]) if rows else None
+        rows = self._cases("SELECT * FROM cases WHERE number = ?", [number])
+        return rows[0] if rows else None
 
     def list(self, status: str | None = None, kind: str | None = None, assignee: str | None = None,
              user_id: str | None = None, overdue: bool = False, today: date | None = None) -> list[Case]:
@@ -177,11 +181,11 @@ class CaseBook:
             where.append(f"status IN ({', '.join('?' * len(OPEN_STATUSES))}) AND due_date != '' AND due_date < ?")
             params += [*OPEN_STATUSES, _iso_date(today or self.today())]
         sql = f"SELECT * FROM cases WHERE {' AND '.join(where)} ORDER BY id DESC"
-        return [_case_from(row) for row in self.db.query(sql, params)]
+        return self._cases(sql, params)
 
     def counts(self) -> dict[str, int]:
         """Cases per status, every status present (zeros included), for a summary line."""
-        rows = self.db.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()
+        rows = self._execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()
         return {status: 0 for status in STATUS_LABELS} | {status: n for status, n in rows}
 
     def overdue_count(self, today: date | None = None) -> int:
@@ -189,8 +193,8 @@ class CaseBook:
 
     def events(self, number: str) -> list[CaseEvent]:
         case = self._require(number)
-        rows = self.db.execute("SELECT id, case_id, at, actor, action, status, note FROM case_events "
-                               "WHERE case_id = ? ORDER BY id", [case.id]).fetchall()
+        rows = self._execute("SELECT id, case_id, at, actor, action, status, note FROM case_events "
+                             "WHERE case_id = ? ORDER BY id", [case.id]).fetchall()
         return [CaseEvent(*row) for row in rows]
 
     def is_overdue(self, case: Case, today: date | None = None) -> bool:
@@ -202,8 +206,8 @@ class CaseBook:
         """Move a case forward one step, or close it; the same status again changes nothing."""
         if status not in STATUS_LABELS:
             raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUS_LABELS)}")
-        with self.store.transaction():
-            case = self._require(number)
+        with self.db.transaction():
+            case = self._require(number, lock=True)
             if case.status == status:
                 return case
             _check_transition(case.status, status)
@@ -212,8 +216,8 @@ class CaseBook:
     def reopen(self, number: str, actor: str, note: str = "") -> Case:
         """A finished case taken up again (closed by mistake, or the elder calls back): 处理中,
         with the reopening in the trail; an open case stays as it is."""
-        with self.store.transaction():
-            case = self._require(number)
+        with self.db.transaction():
+            case = self._require(number, lock=True)
             if case.is_open:
                 return case
             return self._change(case, {"status": "in_progress"}, actor, "reopen", note)
@@ -221,8 +225,8 @@ class CaseBook:
     def describe(self, number: str, need: str, summary: str, actor: str) -> Case:
         """Correct what the case is about (the bot may have stored a place as the need); the trail
         keeps the wording it replaces."""
-        with self.store.transaction():
-            case = self._require(number)
+        with self.db.transaction():
+            case = self._require(number, lock=True)
             fields = (("需求", case.need, need), ("情况说明", case.summary, summary))
             before = [f"{label}原为：{old or '（空）'}" for label, old, new in fields if old != new]
             if not before:
@@ -230,20 +234,20 @@ class CaseBook:
             return self._change(case, {"need": need, "summary": summary}, actor, "edit", "\n".join(before))
 
     def assign(self, number: str, assignee: str, actor: str) -> Case:
-        with self.store.transaction():
-            case = self._require(number)
+        with self.db.transaction():
+            case = self._require(number, lock=True)
             return self._change(case, {"assignee": assignee.strip()}, actor, "assign", assignee.strip())
 
     def add_note(self, number: str, note: str, actor: str) -> Case:
         if not note.strip():
             raise ValueError("an empty note says nothing")
-        with self.store.transaction():
-            return self._change(self._require(number), {}, actor, "note", note.strip())
+        with self.db.transaction():
+            return self._change(self._require(number, lock=True), {}, actor, "note", note.strip())
 
     def set_due(self, number: str, due: date | str, actor: str) -> Case:
         value = _iso_date(due)
-        with self.store.transaction():
-            return self._change(self._require(number), {"due_date": value}, actor, "due", value)
+        with self.db.transaction():
+            return self._change(self._require(number, lock=True), {"due_date": value}, actor, "due", value)
 
     # -- internals ---------------------------------------------------------------------------
     def _change(self, case: Case, changes: dict, actor: str, action: str, note: str) -> Case:
@@ -251,7 +255,7 @@ class CaseBook:
         stamp = _utc(self._clock())
         changes = changes | {"updated_at": stamp}
         assignments = ", ".join(f"{column} = ?" for column in changes)
-        self.db.execute(f"UPDATE cases SET {assignments} WHERE id = ?", [*changes.values(), case.id])
+        self._execute(f"UPDATE cases SET {assignments} WHERE id = ?", [*changes.values(), case.id])
         self._event(case.id, actor, action, changes.get("status", case.status), note, stamp)
         return self._by_id(case.id)
 
@@ -261,17 +265,25 @@ class CaseBook:
 
     def _insert(self, table: str, row: dict) -> int:
         """Plain SQL inside the caller's transaction; returns the new row id."""
-        sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-        return self.db.execute(sql, list(row.values())).lastrowid
+        sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) RETURNING id"
+        return self._execute(sql, row.values()).fetchone()[0]
 
-    def _require(self, number: str) -> Case:
-        case = self.get(number)
-        if case is None:
+    def _execute(self, sql: str, params=()):
+        return self.db.connection().execute(sql, list(params))
+
+    def _cases(self, sql: str, params=()) -> list[Case]:
+        return [_case_from(row) for row in dict_rows(self._execute(sql, params))]
+
+    def _require(self, number: str, lock: bool = False) -> Case:
+        """The case, or CaseNotFound; `lock` inside a change's transaction keeps another node
+        from changing it before this change commits (FOR UPDATE on PostgreSQL)."""
+        rows = self._cases(f"SELECT * FROM cases WHERE number = ?{self.db.for_update if lock else ''}", [number])
+        if not rows:
             raise CaseNotFound(number)
-        return case
+        return rows[0]
 
     def _by_id(self, case_id: int) -> Case:
-        return _case_from(next(self.db.query("SELECT * FROM cases WHERE id = ?", [case_id])))
+        return self._cases("SELECT * FROM cases WHERE id = ?", [case_id])[0]
 
 
 def _check_transition(current: str, wanted: str) -> None:

@@ -1,5 +1,6 @@
 """The message log: every question and reply, so advisors can read conversations, see what the
-bot could not answer, and count how it is doing.
+bot could not answer, and count how it is doing. It lives in the store's shared database
+(Store.shared): with ADVISOR_DATABASE_URL every node logs into, and every console reads, one log.
 
 Texts are stored exactly as the person wrote them — the console masks phone and ID numbers
 when it shows them (knowledge.privacy), so nothing is lost if an advisor must call back.
@@ -12,6 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Callable, Iterable, NamedTuple
 
 from knowledge.clock import CHINA_TZ
+from knowledge.database import dict_rows
 from knowledge.store import Store
 
 DIRECTIONS = ("in", "out")
@@ -89,8 +91,7 @@ class MessageLog:
     """Append-only log of messages, plus the few flags the console sets (feedback, handled)."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] | None = None):
-        self.store = store
-        self.db = store.db
+        self.db = store.shared
         self._clock = clock or (lambda: datetime.now(timezone.utc))
 
     # -- writing -----------------------------------------------------------------------------
@@ -102,69 +103,73 @@ class MessageLog:
             raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
         row = [user_id, channel, direction, text, intent, float(confidence), int(bool(handoff)),
                int(bool(answered)), json.dumps(_source_ids(sources), ensure_ascii=False), _as_utc(self._clock())]
-        return self.store.write(
+        return self._execute(
             "INSERT INTO messages (user_id, channel, direction, text, intent, confidence, handoff, "
-            "answered, sources, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid
+            "answered, sources, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", row).fetchone()[0]
 
     def set_feedback(self, message_id: int, feedback: str) -> None:
         """The person's 有用/没用 on a reply; '' withdraws it."""
         if feedback not in FEEDBACK:
             raise ValueError(f"feedback must be one of {FEEDBACK}, not {feedback!r}")
-        with self.store.transaction():
-            changed = self.db.execute("UPDATE messages SET feedback = ? WHERE id = ? AND direction = 'out'",
-                                      [feedback, message_id]).rowcount
+        changed = self._execute("UPDATE messages SET feedback = ? WHERE id = ? AND direction = 'out'",
+                                [feedback, message_id]).rowcount
         if not changed:
             raise KeyError(f"no reply with id {message_id}")
 
     def mark_wrong(self, message_id: int, user_id: str) -> bool:
         """An advisor found this bot reply wrong: it goes (back) on the review list with the
         unanswered questions. False when it is no bot reply of this person."""
-        with self.store.transaction():
-            return self.db.execute(
-                "UPDATE messages SET feedback = 'wrong', handled = 0 WHERE id = ? AND user_id = ? AND direction = 'out' "
-                "AND text != '' AND coalesce(intent, '') != 'human'", [message_id, user_id]).rowcount == 1
+        return self._execute(
+            "UPDATE messages SET feedback = 'wrong', handled = 0 WHERE id = ? AND user_id = ? AND direction = 'out' "
+            "AND text != '' AND coalesce(intent, '') != 'human'", [message_id, user_id]).rowcount == 1
 
     def mark_handled(self, ids: Iterable[int]) -> int:
         """An advisor dealt with these questions (added knowledge, called back); returns how many."""
         ids = [int(i) for i in ids]
         if not ids:
             return 0
-        with self.store.transaction():
-            return self.db.execute(f"UPDATE messages SET handled = 1 WHERE id IN ({', '.join('?' * len(ids))})",
-                                   ids).rowcount
+        return self._execute(f"UPDATE messages SET handled = 1 WHERE id IN ({', '.join('?' * len(ids))})",
+                             ids).rowcount
+
+    def _execute(self, sql: str, params: Iterable = ()):
+        """One statement on this thread's connection: atomic alone, or part of the caller's
+        transaction (a turn's session and both log lines commit together)."""
+        return self.db.connection().execute(sql, list(params))
+
+    def _query(self, sql: str, params: Iterable = ()) -> list[Message]:
+        return [_message(row) for row in dict_rows(self._execute(sql, params))]
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, message_id: int) -> Message | None:
-        rows = list(self.db.query("SELECT * FROM messages WHERE id = ?", [message_id]))
-        return _message(rows[0]) if rows else None
+        rows = self._query("SELECT * FROM messages WHERE id = ?", [message_id])
+        return rows[0] if rows else None
 
     def last_answer(self, user_id: str) -> Message | None:
         """The last reply that rested on the knowledge base: what 有用/没用 and follow-ups refer to."""
-        rows = list(self.db.query("SELECT * FROM messages WHERE user_id = ? AND direction = 'out' AND answered = 1 "
-                                  "ORDER BY id DESC LIMIT 1", [user_id]))
-        return _message(rows[0]) if rows else None
+        rows = self._query("SELECT * FROM messages WHERE user_id = ? AND direction = 'out' AND answered = 1 "
+                           "ORDER BY id DESC LIMIT 1", [user_id])
+        return rows[0] if rows else None
 
     def transcript(self, user_id: str, limit: int = 200) -> list[Message]:
         """The last `limit` messages of one person, oldest first (reading order)."""
-        rows = self.db.query("SELECT * FROM messages WHERE user_id = ? ORDER BY id DESC LIMIT ?", [user_id, limit])
-        return [_message(row) for row in rows][::-1]
+        return self._query("SELECT * FROM messages WHERE user_id = ? ORDER BY id DESC LIMIT ?", [user_id, limit])[::-1]
 
     def question_of(self, answer_id: int) -> Message | None:
         """The question a reply answered: that person's last incoming message before it."""
-        rows = list(self.db.query(
+        rows = self._query(
             "SELECT q.* FROM messages q JOIN messages a ON a.id = ? AND q.user_id = a.user_id "
-            "WHERE q.direction = 'in' AND q.id < a.id ORDER BY q.id DESC LIMIT 1", [answer_id]))
-        return _message(rows[0]) if rows else None
+            "WHERE q.direction = 'in' AND q.id < a.id ORDER BY q.id DESC LIMIT 1", [answer_id])
+        return rows[0] if rows else None
 
     def conversations(self, limit: int = 50) -> list[Conversation]:
         """One line per person, the most recently active first, with who took it over if anyone.
 
         The bot's empty replies while an advisor has the conversation are left out: the last
         line shown is then what the person wrote, which is what the advisor needs to see.
-        Who took a conversation over is read from the shared sessions (Store.shared), which
-        need not be in this database.
+        Who took a conversation over is read from the sessions (a second query, not a join:
+        a page of lines needs one lookup).
         """
-        rows = self.db.execute(
+        rows = self._execute(
             "SELECT m.user_id, m.channel, m.text, m.at, c.n FROM "
             "(SELECT user_id, max(id) AS last_id, count(*) AS n FROM messages "
             "WHERE NOT (direction = 'out' AND text = '') GROUP BY user_id) c "
@@ -177,7 +182,7 @@ class MessageLog:
         """{conversation: the advisor who has it} for those of `user_ids` taken over."""
         if not user_ids:
             return {}
-        rows = self.store.shared.connection().execute(
+        rows = self._execute(
             f"SELECT user_id, paused_by FROM sessions WHERE user_id IN ({', '.join('?' * len(user_ids))})"
             " AND paused_by != ''", user_ids).fetchall()
         return dict(rows)
@@ -186,7 +191,7 @@ class MessageLog:
         """What this person wrote for a human that no advisor has answered yet: their messages
         after the last advisor reply (intent 'human' with text) that the bot did not answer
         itself — the 转人工 request, and whatever came while an advisor had the conversation."""
-        return self.db.execute(
+        return self._execute(
             f"SELECT count(*) FROM messages q LEFT JOIN messages a ON a.id = {_NEXT_OUT} "
             "WHERE q.user_id = ? AND q.direction = 'in' AND (a.id IS NULL OR a.intent IN ('handoff', 'waiting', 'human')) "
             "AND q.id > coalesce((SELECT max(id) FROM messages WHERE user_id = ? AND direction = 'out' "
@@ -210,4 +215,4 @@ class MessageLog:
                f"UNION SELECT q.* FROM messages q WHERE q.direction = 'out' AND q.feedback IN ('unhelpful', 'wrong') "
                f"AND q.at >= ? {handled} ORDER BY id DESC")
         bound = _as_utc(since)
-        return [_message(row) for row in self.db.query(sql, [bound, *NOT_QUESTIONS, *NOT_QUESTIONS, bound])]
+        return self._query(sql, [bound, *NOT_QUESTIONS, *NOT_QUESTIONS, bound])

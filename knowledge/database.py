@@ -41,6 +41,17 @@ def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
+def dict_rows(cursor) -> list[dict]:
+    """A cursor's rows as {column: value}, from either backend (sqlite-utils' `query` form)."""
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for a lock's name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 def open_database(target: str | Path) -> "SqliteDb | PostgresDb":
     """A PostgreSQL URL opens the shared database; anything else is a SQLite file path."""
     return PostgresDb(target) if is_postgres_url(target) else SqliteDb(target)
@@ -198,6 +209,11 @@ class PostgresDb:
         with db.raw.transaction():
             yield db
 
+    def serialize(self, name: str) -> None:
+        """Inside a transaction: the writers of `name` take turns until it ends, on every node
+        (a read that decides a new row's number — an aggregate cannot take FOR UPDATE)."""
+        self.connection().execute("SELECT pg_advisory_xact_lock(?)", (advisory_key(name),))
+
     @contextmanager
     def _schema_change(self) -> Iterator[_PostgresConnection]:
         """A transaction holding the schema advisory lock: two processes running
@@ -230,7 +246,7 @@ class PostgresDb:
     def lock(self, name: str) -> Iterator[None]:
         """A session advisory lock on this thread's connection: it excludes every process on
         every node, and a crashed holder's lock ends with its connection."""
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        key = advisory_key(name)
         db = self.connection()
         db.execute("SELECT pg_advisory_lock(?)", (key,))
         try:

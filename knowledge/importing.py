@@ -137,7 +137,9 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, kind: str | None 
     total = sum(len(b.parsed.records) for b in batches)
     with store.transaction():
         _write(store, batches, actor, keep_edits, origin_prefix, report, progress, total)
-        store.log_import(actor, started, [str(p) for p in files], report.summary())
+    # after the records' commit: with ADVISOR_DATABASE_URL the history is in another database,
+    # and it must not tell of an import whose commit failed
+    store.log_import(actor, started, [str(p) for p in files], report.summary())
     return report
 
 

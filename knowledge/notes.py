@@ -1,5 +1,6 @@
 """What advisors keep for each other, never for the elder: 常用回复 (replies they reuse when a
-conversation is theirs) and private notes on a conversation ("女儿说下午三点后方便接电话")."""
+conversation is theirs) and private notes on a conversation ("女儿说下午三点后方便接电话").
+Both live in the store's shared database (Store.shared): every node's advisors see them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,31 +42,29 @@ def _checked(text: str) -> str:
 
 class ConversationNotes:
     def __init__(self, store: Store):
-        self.store, self.db = store, store.db
+        self.db = store.shared
 
     def add(self, user_id: str, author: str, text: str) -> None:
-        with self.store.transaction():
-            self.db["conversation_notes"].insert({"user_id": user_id, "at": _now(), "author": author,
-                                                  "text": _checked(text)})
+        self.db.connection().execute("INSERT INTO conversation_notes (user_id, at, author, text) VALUES (?, ?, ?, ?)",
+                                     [user_id, _now(), author, _checked(text)])
 
     def of(self, user_id: str) -> list[Note]:
-        rows = self.db.execute("SELECT id, user_id, at, author, text FROM conversation_notes WHERE user_id = ? "
+        rows = self.db.connection().execute("SELECT id, user_id, at, author, text FROM conversation_notes WHERE user_id = ? "
                                "ORDER BY id", [user_id]).fetchall()
         return [Note(*row) for row in rows]
 
 
 class CannedReplies:
     def __init__(self, store: Store):
-        self.store, self.db = store, store.db
+        self.db = store.shared
 
     def add(self, text: str, by: str) -> None:
-        with self.store.transaction():
-            self.db["canned_replies"].insert({"text": _checked(text), "created_by": by, "created_at": _now()})
+        self.db.connection().execute("INSERT INTO canned_replies (text, created_by, created_at) VALUES (?, ?, ?)",
+                                     [_checked(text), by, _now()])
 
     def remove(self, reply_id: int) -> bool:
-        with self.store.transaction():
-            return self.db.execute("DELETE FROM canned_replies WHERE id = ?", [reply_id]).rowcount == 1
+        return self.db.connection().execute("DELETE FROM canned_replies WHERE id = ?", [reply_id]).rowcount == 1
 
     def all(self) -> list[CannedReply]:
-        rows = self.db.execute("SELECT id, text, created_by FROM canned_replies ORDER BY id").fetchall()
+        rows = self.db.connection().execute("SELECT id, text, created_by FROM canned_replies ORDER BY id").fetchall()
         return [CannedReply(*row) for row in rows]

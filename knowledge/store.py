@@ -23,7 +23,7 @@ from typing import Iterator, Sequence
 
 import sqlite_utils
 
-from knowledge.database import PostgresDb
+from knowledge.database import PostgresDb, dict_rows
 from knowledge.datadir import private_database
 from knowledge.migrations import POSTGRES_SHARED, migrate
 from knowledge.records import Record, Source, hash_content
@@ -120,16 +120,6 @@ class Store:
             raise
         conn.commit()
 
-    def write(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
-        """One write statement, in a transaction of its own unless one is open. A statement is
-        atomic by itself (SQLite undoes a failed one), so inside a transaction it needs no
-        savepoint: that would cost two more statements per write (the session and both log
-        lines of every turn)."""
-        if self.db.conn.in_transaction:
-            return self.db.execute(sql, params)
-        with self.transaction():
-            return self.db.execute(sql, params)
-
     # -- reading ---------------------------------------------------------------------------
     def get(self, record_id: str) -> StoredRecord | None:
         rows = list(self.db.query("SELECT * FROM records WHERE id = ?", [record_id]))
@@ -215,16 +205,22 @@ class Store:
             [record.id, version, action, actor, stamp, json.dumps(record.content(), ensure_ascii=False)])
 
     def log_import(self, actor: str, started_at: str, paths: list[str], summary: dict) -> None:
-        self.db["imports"].insert({"actor": actor, "started_at": started_at, "finished_at": now(),
-                                   "paths": json.dumps(paths, ensure_ascii=False),
-                                   "summary": json.dumps(summary, ensure_ascii=False)})
+        """One line of the import history, in the shared database: every node's console lists
+        every node's imports."""
+        self.shared.connection().execute(
+            "INSERT INTO imports (actor, started_at, finished_at, paths, summary) VALUES (?, ?, ?, ?, ?)",
+            [actor, started_at, now(), json.dumps(paths, ensure_ascii=False), json.dumps(summary, ensure_ascii=False)])
+
+    def recent_imports(self, limit: int) -> list[dict]:
+        """The last `limit` import runs, newest first (CLI, `advisor init` and the console alike)."""
+        return dict_rows(self.shared.connection().execute("SELECT * FROM imports ORDER BY id DESC LIMIT ?", [limit]))
 
 
 class OwnConnection:
     """The shared-database interface (knowledge/database.py) over a SQLite Store's own
     connection: `connection().execute` and `transaction()` as on PostgresDb, inside the Store's
-    transactions. A write outside one gets a transaction of its own (`Store.write`): this
-    connection is not in autocommit mode, and an implicit one would stay open."""
+    transactions. A write outside one gets a transaction of its own: this connection is not in
+    autocommit mode, and an implicit one would stay open."""
 
     for_update = ""  # BEGIN IMMEDIATE already holds the file's write lock
 
@@ -234,15 +230,35 @@ class OwnConnection:
     def connection(self) -> "OwnConnection":
         return self
 
-    def execute(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
-        if sql.lstrip()[:6].upper() == "SELECT":
+    def execute(self, sql: str, params: Sequence = ()) -> "sqlite3.Cursor | _Fetched":
+        """A write runs in a transaction of its own unless one is open. A statement is atomic by
+        itself (SQLite undoes a failed one), so inside a transaction it needs no savepoint: that
+        would cost two more statements per write (the session and both log lines of a turn)."""
+        if sql.lstrip()[:6].upper() == "SELECT" or self.store.db.conn.in_transaction:
             return self.store.db.execute(sql, params)
-        return self.store.write(sql, params)
+        with self.store.transaction():  # SQLite refuses to commit while RETURNING rows are unread
+            return _Fetched(self.store.db.execute(sql, params))
 
     @contextmanager
     def transaction(self) -> Iterator["OwnConnection"]:
         with self.store.transaction():
             yield self
+
+    def serialize(self, name: str) -> None:
+        """Writers already take turns: the Store's transactions begin IMMEDIATE."""
+
+
+class _Fetched:
+    """A write's cursor read out before its commit: its rowcount and its RETURNING rows."""
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self.rowcount, self._rows = cursor.rowcount, cursor.fetchall()
+
+    def fetchone(self) -> tuple | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
 
 
 def _code_prefix(code: str) -> str:

@@ -10,17 +10,23 @@ import pytest
 from knowledge.audit import AuditLog
 from knowledge.cases import CHINA_TZ, CaseBook, next_statuses
 from knowledge.conversations import MessageLog
-from knowledge.store import Store
-from tests.console.conftest import ADVISOR, post
+from tests.console.conftest import ADVISOR, BOTH_BACKENDS, open_store, post
 from tests.webhook.fake_wechat import APP_ID, APP_SECRET, FakeWeChat
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """Cases and their events in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
+
 
 PHONE = "13912345678"
 
 
 @pytest.fixture
-def data(console_dir):
+def data(console_dir, database_url):
     """The app's own database, for arranging cases and reading what the console wrote."""
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     yield store
     store.close()
 

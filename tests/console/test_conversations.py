@@ -31,8 +31,8 @@ _users = itertools.count(1)
 
 @pytest.fixture(params=BOTH_BACKENDS)
 def console_backend(request) -> str:
-    """Takeovers (the sessions table) and accounts in knowledge.db, and in PostgreSQL; the
-    message log stays in knowledge.db either way (docs/storage.md)."""
+    """Takeovers, the message log, cases and accounts in knowledge.db, and in PostgreSQL
+    (Store.shared)."""
     return request.param
 
 
@@ -70,7 +70,7 @@ def audit_entries(console_dir, action: str):
 
 
 def messages_of(console_dir, user_id: str, channel: str = "api"):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return MessageLog(store).transcript(conv(user_id, channel))
     finally:
@@ -91,7 +91,7 @@ def test_the_list_shows_each_person_newest_first_with_numbers_masked(advisor):
 def test_the_last_message_is_masked_in_the_list(advisor, console_dir):
     user = new_user()
     ask(advisor, user, "你好")
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         MessageLog(store).log(conv(user), "api", "in", f"我的身份证是{RESIDENT_ID}")
     finally:
@@ -182,7 +182,7 @@ def test_questions_during_a_takeover_are_not_unanswered(advisor, console_dir):
     ask(advisor, user, "南宁的长者饭堂在哪")
     post(advisor, transcript_path(user) + "/takeover")
     ask(advisor, user, "火星上有没有养老院")
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         assert [m for m in MessageLog(store).unanswered() if m.user_id == conv(user)] == []
         assert [m for m in MessageLog(store).transcript(conv(user)) if m.text == "火星上有没有养老院"]
@@ -321,7 +321,7 @@ def test_a_refused_send_is_reported_and_still_logged(wechat_app, fake_wechat, co
 
 # -- one status for ticket and conversation (issue 16, point 5) -------------------------------
 def ticket_of(console_dir, user):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return CaseBook(store).list(user_id=conv(user), kind="handoff")[0]
     finally:

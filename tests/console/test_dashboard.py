@@ -9,9 +9,16 @@ import pytest
 
 from knowledge.cases import CaseBook
 from knowledge.conversations import MessageLog
-from knowledge.store import Store
+from tests.console.conftest import BOTH_BACKENDS, open_store
 from webhook.console.dashboard import DAYS
 from webhook.console.figures import FIGURES
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """The message log and the cases the dashboard counts in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
+
 
 ANSWERED = ("南宁长者饭堂有补贴吗", "广州有几家旅居养老基地", "泾源县医院有安宁疗护吗")
 NOT_FOUND = "北京养老院床位补贴多少钱"
@@ -34,8 +41,8 @@ def stat(html: str, name: str) -> str:
 
 
 @pytest.fixture
-def store(console_dir):
-    opened = Store.in_dir(console_dir)
+def store(console_dir, database_url):
+    opened = open_store(console_dir)
     yield opened
     opened.close()
 

@@ -1,11 +1,10 @@
 """The dashboard's figures over the message log: questions counted per China day, quiet days
-included, and a question's outcome from its reply."""
+included, and a question's outcome from its reply — on both backends of the log (shared_store)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
 from knowledge.conversations import MessageLog
-from knowledge.store import Store
 from webhook.console import figures
 
 
@@ -22,8 +21,8 @@ def exchange(log, user, question, intent, answered, sources=()):
     log.log(user, "api", "out", "…", intent=intent, answered=answered, sources=list(sources))
 
 
-def test_questions_per_china_day_with_quiet_days(tmp_path):
-    store = Store.in_dir(tmp_path)
+def test_questions_per_china_day_with_quiet_days(shared_store):
+    store = shared_store
     clock = Clock("2026-11-20T02:00:00+00:00")  # 10:00 on the 20th in Beijing
     log = MessageLog(store, clock=clock)
     exchange(log, "api:u1", "南宁长者饭堂有补贴吗", "consult", True, ["nn-x"])
@@ -39,10 +38,8 @@ def test_questions_per_china_day_with_quiet_days(tmp_path):
     assert dict(figures.outcomes(rows)) == {"政策和补贴解答": 1, "没找到答案": 1, "办理方式没写明": 1}
     # 北京 named by an unanswered question; the answered one cites a record of no known place
     assert figures.places(store, rows) == {"": (1, 0), "110000": (0, 1)}
-    store.close()
 
 
-def test_an_empty_log_has_no_questions(tmp_path):
-    store = Store.in_dir(tmp_path)
+def test_an_empty_log_has_no_questions(shared_store):
+    store = shared_store
     assert figures.questions(store, datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat()) == []
-    store.close()

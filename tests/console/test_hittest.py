@@ -6,11 +6,18 @@ import html
 import re
 from urllib.parse import quote
 
+import pytest
+
 from index.search import THRESHOLD
 from knowledge.records import Record, Source
 from knowledge.regions import resolve
-from knowledge.store import Store
-from tests.console.conftest import post
+from tests.console.conftest import BOTH_BACKENDS, open_store, post
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """The cases a hit test must not leave behind in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
 
 
 def page(client, question: str, region: str = "") -> str:
@@ -20,9 +27,9 @@ def page(client, question: str, region: str = "") -> str:
 
 
 def counts(console_dir) -> tuple[int, int, int]:
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
-        return tuple(store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return tuple(store.shared.connection().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                      for table in ("messages", "sessions", "cases"))
     finally:
         store.close()
@@ -75,7 +82,7 @@ def test_handoff_shows_the_case_it_would_open_but_opens_none(advisor, console_di
 
 
 def test_record_content_is_escaped_and_still_highlighted(advisor, console_dir):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         store.put(Record("test-xss", "service", "南宁<b>助浴</b>服务站",
                          "南宁青秀区助浴服务站<script>alert(1)</script>提供上门助浴，电话见社区公告。",
@@ -106,7 +113,7 @@ def test_unknown_region_is_reported_not_an_error(advisor):
 def test_edit_shows_in_the_next_hit_test(advisor, console_dir):
     before = page(advisor, "南宁助浴服务有吗")
     assert "蓝天助浴车" not in before
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         stored = store.get("nn-svc-bathing")
         changed = Record.from_dict({**stored.record.content(), "text": stored.record.text + "新增蓝天助浴车每周上门。"})

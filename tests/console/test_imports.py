@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 
 import pytest
 
-from knowledge.store import Store
-from tests.console.conftest import audits, app_config, login, post
+from tests.console.conftest import BOTH_BACKENDS, app_config, audits, login, open_store, post
 from webhook.app import create_app
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """The import history in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
+
 
 CSV = ("名称,市,区,地址,电话,床位\n"
        "青秀区长者饭堂,南宁,青秀区,民族大道1号,0771-5555555,\n"
@@ -29,13 +36,22 @@ def wait(client, job_url, timeout=20.0):
     while time.monotonic() < deadline:
         state = client.get(job_url + ".json").get_json()
         if state["finished"]:
+            _join_job_thread(state["id"])
             return state
         time.sleep(0.05)
     raise AssertionError(f"import {job_url} did not finish")
 
 
+def _join_job_thread(job_id: str) -> None:
+    """The job's thread runs its after-import hook once the job shows finished: waited for, so
+    the hook does not run after the test into the next one (or into a dropped PostgreSQL schema)."""
+    for thread in threading.enumerate():
+        if thread.name == f"import-{job_id}":
+            thread.join(10)
+
+
 def count(console_dir):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return store.count()
     finally:
@@ -71,7 +87,7 @@ def test_imported_records_are_listed_and_answered(admin):
 def test_kind_and_region_apply_to_the_file(admin, console_dir):
     job = upload(admin, "bases.csv", "名称,地址\n康养示范基地,青秀山路\n".encode(), kind="base", region="南宁")
     wait(admin, job.location)
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         record = next(s.record for s in store.list(kind="base") if s.record.title == "康养示范基地")
     finally:

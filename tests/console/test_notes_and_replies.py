@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from knowledge.conversations import MessageLog
-from knowledge.store import Store
-from tests.console.conftest import audits, post
+from tests.console.conftest import BOTH_BACKENDS, audits, open_store, post
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """Notes and canned replies in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
+
 
 USER = "api:u-notes"
 GREETING = "您好，我是顾问小王，您母亲的高龄津贴我来帮您问。"
@@ -38,7 +46,7 @@ def test_a_note_is_for_advisors_only(advisor, console_dir):
     assert response.status_code == 302 and response.location.endswith("#notes")
     html = advisor.get(f"/console/conversations/{USER}").get_data(as_text=True)
     assert "女儿说下午三点后方便接电话 139****5678" in html and "13912345678" not in html
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:  # nothing was sent or logged to the elder
         assert not [m for m in MessageLog(store).transcript(USER) if "三点" in m.text]
     finally:

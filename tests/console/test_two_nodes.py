@@ -1,6 +1,7 @@
 """Two console nodes on one PostgreSQL database (ADVISOR_DATABASE_URL), each with its own data
-dir: a console login made on node A is valid on node B, and a takeover made on A silences the
-bot on B — what a load balancer spreading an advisor's requests over several nodes relies on."""
+dir: a console login made on node A is valid on node B, a takeover made on A silences the bot
+on B, and what B answered (its transcript, the 转人工 case it opened) is read on A's console —
+what a load balancer spreading elders' and advisors' requests over several nodes relies on."""
 from __future__ import annotations
 
 import shutil
@@ -44,8 +45,7 @@ def test_a_login_on_one_node_is_valid_on_the_other(app, node_b):
 
 
 def test_a_takeover_on_one_node_silences_the_bot_on_the_other(app, node_b):
-    """The person first reached node A: the message log is still each node's own (not yet in
-    PostgreSQL, docs/storage.md), so A's console lists only what A answered."""
+    """The person first reached node A; A's advisor takes the conversation over."""
     on_a = login(app.test_client(), ADVISOR)
     user = new_user()
     assert ask(app.test_client(), user, "南宁的长者饭堂在哪")["sources"]
@@ -53,6 +53,18 @@ def test_a_takeover_on_one_node_silences_the_bot_on_the_other(app, node_b):
     assert ask(node_b.test_client(), user, "南宁的长者饭堂在哪")["intent"] == "waiting"
     post(on_a, transcript_path(user) + "/resume")
     assert ask(node_b.test_client(), user, "南宁的长者饭堂在哪")["sources"]
+
+
+def test_what_one_node_answered_is_read_on_the_other_nodes_console(app, node_b):
+    on_a = login(app.test_client(), ADVISOR)
+    user = new_user()
+    assert ask(node_b.test_client(), user, "南宁的长者饭堂在哪")["sources"]
+    number = ask(node_b.test_client(), user, "转人工")["reply"].split("编号 ")[1][:16]
+    listed = on_a.get("/console/conversations/").get_data(as_text=True)
+    assert number.startswith("RG-") and number in listed
+    assert "南宁的长者饭堂在哪" in on_a.get(transcript_path(user)).get_data(as_text=True)
+    assert number in on_a.get("/console/cases/").get_data(as_text=True)
+    assert ask(app.test_client(), new_user(), "转人工")["reply"].split("编号 ")[1][:16] != number  # one sequence
 
 
 def _csrf(client) -> str:

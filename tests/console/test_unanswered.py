@@ -17,9 +17,15 @@ from index.lexicon import Lexicon
 from knowledge.audit import AuditLog
 from knowledge.cases import CHINA_TZ
 from knowledge.conversations import MessageLog
-from knowledge.store import Store
-from tests.console.conftest import ADVISOR, post
+from tests.console.conftest import ADVISOR, BOTH_BACKENDS, open_store, post
 from webhook.console.unanswered_groups import Item, group
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """The message log the unanswered list reads in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
+
 
 _users = itertools.count(1)
 
@@ -81,7 +87,7 @@ def ids_of(section: str) -> str:
 
 
 def audit(console_dir, action: str):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return AuditLog(store).list(action=action)
     finally:
@@ -178,7 +184,7 @@ def test_questions_the_advisor_answered_by_hand_stay_out(advisor, console_dir):
     post(advisor, f"/console/conversations/api:{user}/takeover")
     ask(advisor, "明天股票会涨吗", user)
     assert "明天股票会涨吗" not in advisor.get("/console/unanswered/").get_data(as_text=True)
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         assert all(m.user_id != f"api:{user}" for m in MessageLog(store).unanswered())
     finally:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from tests.console.conftest import audits, post
+import pytest
+
+from tests.console.conftest import BOTH_BACKENDS, audits, post
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """The message log and the urgent marks in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
+
 
 FALL = "我爸摔倒了起不来"
 SCAM = "我妈老是接到电话说去海南旅居养老先交五万块钱，这个靠谱吗"

@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from tests.console.conftest import audits, post
+import pytest
+
+from tests.console.conftest import BOTH_BACKENDS, audits, post
+
+
+@pytest.fixture(params=BOTH_BACKENDS)
+def console_backend(request) -> str:
+    """The message log an advisor marks wrong answers in in knowledge.db, and in PostgreSQL (Store.shared)."""
+    return request.param
+
 
 USER = "api:u-wrong"
 QUESTION = "东营老年产业协会什么时候成立的"

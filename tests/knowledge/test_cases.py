@@ -1,4 +1,5 @@
-"""Cases: numbering, consent for phone numbers, due dates, the status machine, the event trail."""
+"""Cases: numbering, consent for phone numbers, due dates, the status machine, the event trail —
+on both backends of the shared database (shared_store)."""
 import multiprocessing
 from datetime import date, datetime, timedelta, timezone
 
@@ -26,8 +27,8 @@ def clock():
 
 
 @pytest.fixture
-def book(fresh_store, clock):
-    return CaseBook(fresh_store, clock=clock)
+def book(shared_store, clock):
+    return CaseBook(shared_store, clock=clock)
 
 
 def open_referral(book, **changes):
@@ -53,9 +54,9 @@ def test_number_date_is_the_china_date(book, clock):
     assert case.created_at == "2026-11-20T17:30:00+00:00"
 
 
-def test_counter_goes_past_9999(book, fresh_store):
-    fresh_store.db.execute("INSERT INTO cases (number, kind, status) VALUES ('ZJ-20261120-9999', 'referral', 'new')")
-    fresh_store.db.conn.commit()
+def test_counter_goes_past_9999(book, shared_store):
+    shared_store.shared.connection().execute(
+        "INSERT INTO cases (number, kind, status) VALUES ('ZJ-20261120-9999', 'referral', 'new')")
     assert open_referral(book).number == "ZJ-20261120-10000"
     assert open_referral(book).number == "ZJ-20261120-10001"
 
@@ -67,8 +68,8 @@ def test_counter_goes_past_9999(book, fresh_store):
     ("handoff", "2026-11-20T02:00:00+00:00", "2026-11-20"),  # someone is waiting: today
     ("handoff", "2026-11-22T02:00:00+00:00", "2026-11-22"),
 ])
-def test_default_due_date(fresh_store, kind, opened, due):
-    book = CaseBook(fresh_store, clock=Clock(opened))
+def test_default_due_date(shared_store, kind, opened, due):
+    book = CaseBook(shared_store, clock=Clock(opened))
     assert book.open(kind, user_id="u", channel="json", summary="问题").due_date == due
 
 
@@ -193,11 +194,11 @@ def test_labels_cover_every_kind_and_status():
     assert KIND_LABELS == {"referral": "转介", "handoff": "转人工", "errand": "委托代办"}
 
 
-def _open_many(data_dir, start, queue, count):
+def _open_many(data_dir, database_url, start, queue, count):
     from knowledge.cases import CaseBook
     from knowledge.store import Store
 
-    store = Store.in_dir(data_dir)
+    store = Store.in_dir(data_dir, database_url)
     book = CaseBook(store)
     start.wait(60)
     try:
@@ -208,10 +209,11 @@ def _open_many(data_dir, start, queue, count):
 
 
 @pytest.mark.slow
-def test_two_processes_opening_at_once_get_distinct_numbers(fresh_store, data_dir):
+def test_two_processes_opening_at_once_get_distinct_numbers(shared_store, data_dir):
     context = multiprocessing.get_context("spawn")
     queue, start = context.Queue(), context.Event()
-    procs = [context.Process(target=_open_many, args=(str(data_dir), start, queue, 15)) for _ in range(2)]
+    url = getattr(shared_store.shared, "url", "")  # two nodes on one PostgreSQL, or two processes on one file
+    procs = [context.Process(target=_open_many, args=(str(data_dir), url, start, queue, 15)) for _ in range(2)]
     for proc in procs:
         proc.start()
     start.set()
@@ -223,4 +225,4 @@ def test_two_processes_opening_at_once_get_distinct_numbers(fresh_store, data_di
     assert len(set(numbers)) == 30
     suffixes = sorted(int(n.rsplit("-", 1)[1]) for n in numbers if n.startswith(numbers[0][:12]))
     assert suffixes == list(range(1, len(suffixes) + 1))
-    assert len(CaseBook(fresh_store).list()) == 30
+    assert len(CaseBook(shared_store).list()) == 30

@@ -1,4 +1,5 @@
-"""The message log: transcripts, the conversation list, unanswered questions."""
+"""The message log: transcripts, the conversation list, unanswered questions — on both backends
+of the shared database (shared_store)."""
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -21,8 +22,8 @@ def clock():
 
 
 @pytest.fixture
-def log(fresh_store, clock):
-    return MessageLog(fresh_store, clock=clock)
+def log(shared_store, clock):
+    return MessageLog(shared_store, clock=clock)
 
 
 def exchange(log, user, question, reply, answered=True, intent="consult", **out):
@@ -75,13 +76,13 @@ def test_transcript_is_in_reading_order_and_limited(log):
     assert [m.text for m in log.transcript("u1", limit=3)] == ["回答一", "问题二", "回答二"]
 
 
-def test_conversations_newest_first_with_who_took_over(log, fresh_store):
+def test_conversations_newest_first_with_who_took_over(log, shared_store):
     exchange(log, "u1", "问题一", "回答一")
     exchange(log, "u2", "问题二", "回答二")
     log.log("u1", "wechat", "in", "还在吗")
-    with fresh_store.transaction():
-        fresh_store.db.execute("INSERT INTO sessions (user_id, channel, state, updated_at, paused_by, paused_at) "
-                               "VALUES ('u1', 'wechat', '{}', 0, '王顾问', '2026-11-20T02:10:00+00:00')")
+    shared_store.shared.connection().execute(
+        "INSERT INTO sessions (user_id, channel, state, updated_at, paused_by, paused_at) "
+        "VALUES ('u1', 'wechat', '{}', 0, '王顾问', '2026-11-20T02:10:00+00:00')")
     rows = log.conversations()
     assert rows[0] == Conversation("u1", "wechat", "还在吗", "2026-11-20T02:00:05+00:00", 3, "王顾问")
     assert rows[1] == Conversation("u2", "wechat", "回答二", "2026-11-20T02:00:04+00:00", 2, "")

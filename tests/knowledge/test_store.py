@@ -105,19 +105,21 @@ def test_newer_schema_is_refused(tmp_path):
 
 
 def test_a_single_write_needs_no_savepoint_inside_a_transaction(fresh_store):
-    """Store.write: a statement is atomic by itself, so inside a transaction it runs as it is (a
-    failing one undoes only itself), and outside one it commits on its own."""
+    """Store.shared on SQLite (OwnConnection): a statement is atomic by itself, so inside a
+    transaction it runs as it is (a failing one undoes only itself), and outside one it commits
+    on its own — its RETURNING rows read out before that commit."""
     db = fresh_store.db
     db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
     seen = []
     db.conn.set_trace_callback(seen.append)
     with fresh_store.transaction():
-        fresh_store.write("INSERT INTO notes (text) VALUES (?)", ["kept"])
+        fresh_store.shared.connection().execute("INSERT INTO notes (text) VALUES (?)", ["kept"])
         with pytest.raises(sqlite3.IntegrityError):
-            fresh_store.write("INSERT INTO notes (text) VALUES (?)", [None])
+            fresh_store.shared.connection().execute("INSERT INTO notes (text) VALUES (?)", [None])
     db.conn.set_trace_callback(None)
     assert not [s for s in seen if "SAVEPOINT" in s]
-    fresh_store.write("INSERT INTO notes (text) VALUES (?)", ["alone"])
+    assert fresh_store.shared.connection().execute("INSERT INTO notes (text) VALUES (?) RETURNING id",
+                                                   ["alone"]).fetchone() == (2,)
     other = sqlite3.connect(fresh_store.path)
     assert [row[0] for row in other.execute("SELECT text FROM notes ORDER BY id")] == ["kept", "alone"]
     other.close()

@@ -113,8 +113,8 @@ class CaseSummary:
 
 
 def case_summary(store: Store, today: date) -> CaseSummary:
-    counts = dict(store.db.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
     book = CaseBook(store)
+    counts = book.counts()
     overdue = book.list(overdue=True, today=today)
     shown = [case.to_dict() | {"overdue_days": (today - date.fromisoformat(case.due_date)).days}
              for case in overdue[:OVERDUE_SHOWN]]

@@ -43,7 +43,7 @@ OUTCOME_LABELS = {"consult": "政策和补贴解答", "refer": "服务和机构"
 
 # One row per question in the period: the question, its reply's outcome, the records it cited.
 _QUESTIONS = """
-SELECT q.id, q.text, date(q.at, '+8 hours') AS day, a.sources,
+SELECT q.id, q.text, q.at, a.sources,
        CASE WHEN a.answered = 1 THEN a.intent WHEN a.intent = 'apply' THEN 'apply_missing' ELSE a.intent END AS outcome
 FROM messages q JOIN messages a ON a.id = (SELECT min(o.id) FROM messages o WHERE o.user_id = q.user_id
                                               AND o.direction = 'out' AND o.id > q.id)
@@ -68,9 +68,16 @@ def utc_bound(day: date) -> str:
     return start.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+def china_day(at: str) -> str:
+    """The China date (YYYY-MM-DD) of a stored ISO UTC time: counted in Python, the one
+    spelling of it both backends share."""
+    return datetime.fromisoformat(at).astimezone(CHINA_TZ).date().isoformat()
+
+
 def questions(store: Store, since: str) -> list[tuple[int, str, str, str, str]]:
     """(id, text, China day, cited sources JSON, outcome) of every question since `since`."""
-    return store.db.execute(_QUESTIONS, [since]).fetchall()
+    rows = store.shared.connection().execute(_QUESTIONS, [since]).fetchall()
+    return [(id_, text, china_day(at), sources, outcome) for id_, text, at, sources, outcome in rows]
 
 
 def daily(store: Store, rows: list, first: date, days: int) -> list[Day]:
@@ -79,9 +86,10 @@ def daily(store: Store, rows: list, first: date, days: int) -> list[Day]:
     for _, _, day, _, outcome in rows:
         asked[day] = asked.get(day, 0) + 1
         answered[day] = answered.get(day, 0) + (outcome in ANSWERED)
-    tickets = dict(store.db.execute(
-        "SELECT date(created_at, '+8 hours') AS day, count(*) FROM cases WHERE kind = 'handoff' AND created_at >= ? "
-        "GROUP BY day", [utc_bound(first)]).fetchall())
+    tickets: dict[str, int] = {}
+    for (created_at,) in store.shared.connection().execute(
+            "SELECT created_at FROM cases WHERE kind = 'handoff' AND created_at >= ?", [utc_bound(first)]):
+        tickets[china_day(created_at)] = tickets.get(china_day(created_at), 0) + 1
     dates = [(first + timedelta(days=n)).isoformat() for n in range(days)]
     return [Day(d, asked.get(d, 0), answered.get(d, 0), tickets.get(d, 0)) for d in dates]
 
@@ -125,5 +133,6 @@ def _record_regions(store: Store, ids: set[str]) -> dict[str, str]:
 
 
 def unhelpful(store: Store, since: str) -> int:
-    return store.db.execute("SELECT count(*) FROM messages WHERE direction = 'out' AND feedback = 'unhelpful' "
-                            "AND at >= ?", [since]).fetchone()[0]
+    return store.shared.connection().execute(
+        "SELECT count(*) FROM messages WHERE direction = 'out' AND feedback = 'unhelpful' AND at >= ?",
+        [since]).fetchone()[0]

@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
     limit_self(float(timeout), int(memory_mb))
     jobs, job.worker_pid = Jobs(), os.getpid()
     try:
-        store = Store.in_dir(data_dir)
+        store = Store.in_dir(data_dir, os.environ.get("ADVISOR_DATABASE_URL", ""))  # the worker's, not the shell's
         try:
             jobs.import_files(Path(data_dir), store, job, [Path(p) for p in paths], int(max_bytes))
         finally:

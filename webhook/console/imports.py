@@ -50,7 +50,8 @@ def upload():
     job = Job(job_id, account.name, [p.name for p in paths], kind, resolve(region).name if region else "")
     rt = runtime()
     JOBS.start(data_dir, job, paths, int(current_app.config["ADVISOR_IMPORT_MAX_BYTES"]),
-               ImportLimits.from_config(current_app.config), after=lambda: rt.refresh_searcher(wait=False))
+               ImportLimits.from_config(current_app.config), after=lambda: rt.refresh_searcher(wait=False),
+               database_url=current_app.config.get("ADVISOR_DATABASE_URL", ""))
     return redirect(url_for(".job", job_id=job_id), code=303)
 
 
@@ -134,9 +135,8 @@ def _page(error: str = "", kind: str = "", region: str = ""):
 
 def _recent() -> list[dict]:
     """The last imports from the store's log (CLI, `advisor init` and the console alike)."""
-    rows = context.store().db.query("SELECT * FROM imports ORDER BY id DESC LIMIT ?", [RECENT])
     recent = []
-    for row in rows:
+    for row in context.store().recent_imports(RECENT):
         summary = json.loads(row["summary"] or "{}")
         recent.append({"actor": row["actor"], "started_at": row["started_at"], "finished_at": row["finished_at"],
                        "files": [Path(p).name for p in json.loads(row["paths"] or "[]")],

@@ -119,22 +119,25 @@ class Jobs:
         return job_id, directory
 
     def start(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits,
-              after: Callable[[], None] | None = None) -> None:
+              after: Callable[[], None] | None = None, database_url: str = "") -> None:
         """Run the import in a child process watched by a daemon thread; `after` runs once it
-        committed (e.g. index refresh). A queued job's deadline leaves room for those ahead."""
+        committed (e.g. index refresh). A queued job's deadline leaves room for those ahead.
+        The child writes its audit entry and import history into `database_url`'s shared
+        tables (ADVISOR_DATABASE_URL), given in its environment: a command line is public."""
         _prune(Path(data_dir))
         job.deadline = time.time() + (limits.timeout + GRACE_SECONDS) * (1 + len(self.running()))
         with self._lock:
             self._jobs[job.id] = job
         self._save(data_dir, job, force=True)
-        thread = threading.Thread(target=self._run, args=(Path(data_dir), job, paths, max_bytes, limits, after),
+        thread = threading.Thread(target=self._run, args=(Path(data_dir), job, paths, max_bytes, limits, after, database_url),
                                   name=f"import-{job.id}", daemon=True)
         thread.start()
 
-    def _run(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits, after) -> None:
+    def _run(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits, after,
+             database_url: str) -> None:
         with self._one_at_a_time:
             try:
-                self._run_child(data_dir, job, paths, max_bytes, limits)
+                self._run_child(data_dir, job, paths, max_bytes, limits, database_url)
             except Exception as exc:  # nothing was committed: the import is one transaction
                 log.exception("import job %s failed", job.id)
                 job.state, job.error = "failed", f"导入失败，知识库没有任何改动：{exc}"
@@ -148,13 +151,15 @@ class Jobs:
             except Exception:  # the import is committed; searches catch up by themselves
                 log.exception("after-import hook of job %s failed", job.id)
 
-    def _run_child(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits) -> None:
+    def _run_child(self, data_dir: Path, job: Job, paths: list[Path], max_bytes: int, limits: ImportLimits,
+                   database_url: str) -> None:
         """Start the child, wait at most the time limit, then take over the state it wrote."""
         job.deadline = time.time() + limits.timeout + GRACE_SECONDS
         self._save(data_dir, job, force=True)
         command = [sys.executable, "-m", "webhook.console.import_child", str(data_dir), job.id, str(limits.timeout),
                    str(limits.memory_mb), str(max_bytes), *map(str, paths)]
-        child, timed_out = subprocess.Popen(command, stdin=subprocess.DEVNULL), False
+        environment = {**os.environ, "ADVISOR_DATABASE_URL": database_url}
+        child, timed_out = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=environment), False
         try:
             child.wait(timeout=limits.timeout)
         except subprocess.TimeoutExpired:
