@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from advisor.intents import normalise
+from index.ages import asked_age
 
 # ── data tables ─────────────────────────────────────────────────────────────────────────────
 CONDITIONS = {
@@ -43,19 +44,6 @@ NEEDS = {
     "居家照护": (r"护工", r"保姆", r"陪护", r"照护", r"照顾", r"看护", r"住家阿姨", r"钟点工"),
     "心理慰藉": (r"心理慰藉", r"聊天", r"孤单", r"孤独", r"寂寞", r"谈心", r"没人说话", r"心理"),
 }
-CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-NUM = r"(\d{2,3}|[一二两三四五六七八九十百零]{1,5})"
-# An age needs an age word after it (岁, 周岁, 旬) or a "今年…了" shape; 2026年, 5000元 and
-# 60张床位 have neither.
-AGE_PATTERNS = (
-    re.compile(rf"(?<!\d){NUM}(多|来|好几)?(周岁|岁)"),
-    re.compile(rf"(?<!\d){NUM}(多)?旬"),
-    re.compile(rf"(?:今年|已经|都|快|满|有|刚|虚岁|年纪)(?:有)?{NUM}(多|好几)?(了|啦|出头)"),
-    re.compile(rf"(?:我|俺)?(?:妈|爸|母亲|父亲|老伴|爷爷|奶奶|外公|外婆|姥姥|姥爷|老头|老太|老人|婆婆|公公){NUM}(多)?(了|啦)"),
-)
-AGE_RANGE = (40, 120)  # children's and grandchildren's ages are not the elder's
-
-
 def _compiled(table: dict[str, tuple[str, ...]]) -> dict[str, tuple[re.Pattern, ...]]:
     """The tables stay plain strings (advisors edit them); matching uses copies compiled once,
     not ~100 strings looked up in (and, once it overflows, recompiled into) re's cache per message."""
@@ -73,37 +61,6 @@ class Slots:
     needs: tuple[str, ...] = ()
 
 
-def _cn_int(token: str) -> int | None:
-    """七十八 → 78, 八十 → 80, 一百零二 → 102, 78 → 78; None when it is no number."""
-    if token.isdigit():
-        return int(token)
-    total, digit = 0, 0
-    for char in token:
-        if char in CN_DIGIT:
-            digit = CN_DIGIT[char]
-        elif char == "十":
-            total += (digit or 1) * 10
-            digit = 0
-        elif char == "百":
-            total += (digit or 1) * 100
-            digit = 0
-        elif char != "零":
-            return None
-    return total + digit or None
-
-
-def _age(text: str) -> int | None:
-    """The first plausible elder age; "八十多岁" → 80 (the lower bound is what rules test)."""
-    for pattern in AGE_PATTERNS:
-        for match in pattern.finditer(text):
-            value = _cn_int(match.group(1))
-            if match.group(0).endswith("旬") and value and value < 20:
-                value *= 10  # 八旬 → 80
-            if value and AGE_RANGE[0] <= value <= AGE_RANGE[1]:
-                return value
-    return None
-
-
 def _find(table: dict[str, tuple[re.Pattern, ...]], text: str) -> tuple[str, ...]:
     """Canonical names in order of first mention; a matched phrase is masked so that a longer
     phrase (半失能, 低保边缘) is not counted again by a shorter one (失能, 低保)."""
@@ -114,6 +71,12 @@ def _find(table: dict[str, tuple[re.Pattern, ...]], text: str) -> tuple[str, ...
                 first[name] = min(first.get(name, match.start()), match.start())
                 text = text[: match.start()] + "□" * len(match.group(0)) + text[match.end():]
     return tuple(sorted(first, key=first.get))
+
+
+def _age(text: str) -> int | None:
+    """The first plausible elder age (index.ages: the search matches it against age bands too)."""
+    found = asked_age(text)
+    return found[0] if found else None
 
 
 def extract(text: str) -> Slots:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+from knowledge.importers.clauses import cn_to_int
+
 OLDEST = 120  # an open band (80周岁以上) runs to here
-YOUNGEST = 50  # a number below this in a question is no elder's age (交了25年, 3天了)
-_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
-_NUMERAL = r"[零〇一二两三四五六七八九十百]{1,5}"
+YOUNGEST = 50  # band years below this are indexed for no one: 不满60周岁 covers 50–59
+_NUMERAL_CHARS = "零〇一二两三四五六七八九十百"
+_NUMERAL = rf"[{_NUMERAL_CHARS}]{{1,5}}"
 _YEARS = rf"(\d{{2,3}}|{_NUMERAL})"
 _DASH = r"\s*(?:[-—–~～至到]|周岁至|岁至|岁到|周岁到)\s*"
 _BANDS = (
@@ -22,25 +24,22 @@ _BANDS = (
     (re.compile(rf"(?:不满|未满){_YEARS}\s*周?岁"), "below"),
     (re.compile(r"百岁(?:老人|及以上|以上)?"), "hundred"),
 )
-_ASKED = re.compile(rf"{_YEARS}\s*(?:周岁|岁|了|多岁|多了)")
-_HUNDRED = re.compile(r"百岁")
+# An asked age needs an age word after it (岁, 周岁, 旬) or a "今年…了" shape: 2026年, 5000元,
+# 交了25年 and 60张床位 have neither. Used by the search (index) and the session's slots (advisor).
+_ASKED = (
+    re.compile(rf"(?<!\d){_YEARS}(?:多|来|好几)?(?:周岁|岁)"),
+    re.compile(rf"(?<!\d){_YEARS}多?旬"),
+    re.compile(rf"(?:今年|已经|都|快|满|有|刚|虚岁|年纪)(?:有)?{_YEARS}(?:多|好几)?(?:了|啦|出头)"),
+    re.compile(rf"(?:我|俺)?(?:妈|爸|母亲|父亲|老伴|爷爷|奶奶|外公|外婆|姥姥|姥爷|老头|老太|老人|婆婆|公公){_YEARS}多?(?:了|啦)"),
+)
+ASKED_RANGE = (40, OLDEST)  # children's and grandchildren's ages are not the elder's
 
 
 def number(text: str) -> int | None:
     """85, 八十五, 一百零二, 九十 → the number; None when it is no number."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _DIGITS and ch not in "十百" for ch in text):
+    if not text or not (text.isdigit() or all(ch in _NUMERAL_CHARS for ch in text)):
         return None
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total, current = total + (current or 1) * 100, 0
-        elif ch == "十":
-            total, current = total + (current or 1) * 10, 0
-        else:
-            current = _DIGITS[ch]
-    return total + current
+    return cn_to_int(text)
 
 
 def bands(text: str) -> list[tuple[int, int]]:
@@ -75,10 +74,13 @@ def token(year: int) -> str:
 
 
 def asked_age(text: str) -> tuple[int, str] | None:
-    """(age, the words saying it) of a question naming an elder's age: 85了, 八十岁以上, 过了一百岁."""
-    for match in _ASKED.finditer(text):
-        age = number(match.group(1))
-        if age is not None and YOUNGEST <= age <= OLDEST:
-            return age, match.group(0)
-    match = _HUNDRED.search(text)
-    return (100, match.group(0)) if match else None
+    """(age, the words saying it) of the first plausible elder age a text names: 85了, 八十多岁
+    (the lower bound, which rules test), 八旬, 过了一百岁."""
+    for pattern in _ASKED:
+        for match in pattern.finditer(text):
+            age = number(match.group(1))
+            if match.group(0).endswith("旬") and age and age < 20:
+                age *= 10  # 八旬 → 80
+            if age and ASKED_RANGE[0] <= age <= ASKED_RANGE[1]:
+                return age, match.group(0)
+    return None
