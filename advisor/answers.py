@@ -131,8 +131,7 @@ class Answers:
                          default: Region | None) -> list[Result]:
         """'那90岁的呢' after a question on 高龄津贴: asked again with the last question's words
         added; the fuller question wins unless it answers worse."""
-        asked = text.rstrip("?？!！。. ")  # the last words join this question, not a second one after its "？"
-        merged = self.cache.search(self.searcher, f"{asked} {' '.join(session.last_terms)}", default, SEARCH_LIMIT)
+        merged = self.cache.search(self.searcher, _joined(text, session.last_terms), default, SEARCH_LIMIT)
         return merged if _best(merged) >= _best(results) - FOLLOW_MARGIN else results
 
     def _kept_in_document(self, text: str, results: list[Result], session: Session,
@@ -168,7 +167,7 @@ class Answers:
     def _inside(self, text: str, last_terms: list[str], documents: tuple[str, ...],
                 default: Region | None) -> list[Result]:
         """`text` (with the earlier question's words, if given) searched inside `documents`."""
-        asked = f"{text.rstrip('?？!！。. ')} {' '.join(last_terms)}" if last_terms else text
+        asked = _joined(text, last_terms) if last_terms else text
         return self.cache.search(self.searcher, asked, default, SEARCH_LIMIT, documents) if documents else []
 
     def _about(self, text: str, documents: tuple[str, ...]) -> bool:
@@ -270,6 +269,11 @@ class Answers:
         for old in sorted(query.places, key=len, reverse=True):
             question = question.replace(old, "")
         return place + question
+
+
+def _joined(text: str, last_terms: list[str]) -> str:
+    """The question with the earlier question's words: they join it, not a second question after its "？"."""
+    return f"{text.rstrip('?？!！。. ')} {' '.join(last_terms)}"
 
 
 def _kept(own: Result, inside: Result, leaning: bool, documents: tuple[str, ...]) -> Result:

@@ -259,14 +259,14 @@ class Searcher:
         weights = self._weights(query.terms)
         fitting = self._fitting_age(query)
         if fitting is not None:
-            weights[f"{query.age}岁"] = self.postings.idf(int(fitting.sum()))
+            weights[query.age_term] = self.postings.idf(int(fitting.sum()))
         allowed = self._allowed(query, kind)
         if within:
             in_documents = self.postings.having("document", list(within))
             allowed = in_documents if allowed is None else allowed & in_documents
         if not weights or (allowed is not None and not allowed.any()):
             return Result(query)  # nothing to look for, or no record for that place (or kind) at all
-        scores, present = self._scores(weights, {f"{query.age}岁": fitting} if fitting is not None else {})
+        scores, present = self._scores(weights, {query.age_term: fitting} if fitting is not None else {})
         if allowed is not None:
             scores[~allowed] = 0
         spelled = compounds(weights)
@@ -357,7 +357,7 @@ class Searcher:
         if record is None:
             return None  # retired after this index generation was opened
         matched = matched + tuple(t for t, parts in spelled.items() if t not in matched and _spelled_out(record, parts))
-        if query.age is not None and set(matched) <= {f"{query.age}岁"}:
+        if query.age is not None and set(matched) <= {query.age_term}:
             return None  # an age qualifies what is asked; alone it is no topic (80了，还能买重疾险吗)
         confidence = coverage(weights, matched, self.unknown_weight, self.vocabulary.concepts)
         if query.region and not record.region.code:

@@ -44,6 +44,11 @@ class Query:
     places: tuple[str, ...] = ()
     age: int | None = None  # an elder's age the question names (85了): matched against age bands
 
+    @property
+    def age_term(self) -> str:
+        """The term standing for the asked age among the query's weights ('' when none is asked)."""
+        return f"{self.age}岁" if self.age is not None else ""
+
 
 def split_questions(text: str) -> list[str]:
     """Split a message into questions; statements without a question join the next one.
