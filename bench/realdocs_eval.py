@@ -8,9 +8,7 @@ advisor elsewhere would import them), then runs `advisor eval`'s answer mode on 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,11 +21,8 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--data-dir", help="reuse this data dir (built when empty)")
     args = parser.parse_args()
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="realdocs-"))
-    os.environ["ADVISOR_DATA_DIR"] = str(data_dir)
-    from tests.realdocs import QUESTIONS, build_data_dir
-    if not (data_dir / "knowledge.db").exists():
-        build_data_dir(data_dir)
+    from tests.realdocs import QUESTIONS, bench_data_dir
+    bench_data_dir(args.data_dir)
     from advisor.cli import eval_command
     for split in (("dev", "heldout") if args.split == "all" else (args.split,)):
         path = QUESTIONS / f"{split}.jsonl"

@@ -8,9 +8,7 @@ only — the held-out split is for measuring, not choosing) is how README's tabl
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,11 +21,8 @@ def main() -> None:
     parser.add_argument("--split", default="dev", choices=("dev", "heldout"))
     parser.add_argument("--data-dir", help="reuse this data dir (built when empty)")
     args = parser.parse_args()
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="realdocs-"))
-    os.environ["ADVISOR_DATA_DIR"] = str(data_dir)
-    from tests.realdocs import QUESTIONS, build_data_dir
-    if not (data_dir / "knowledge.db").exists():
-        build_data_dir(data_dir)
+    from tests.realdocs import QUESTIONS, bench_data_dir
+    bench_data_dir(args.data_dir)
     from advisor.cli import advisor_bot, open_advisor
     from advisor.evaluation import evaluate_answers, load_answer_cases
     cases, advisor = load_answer_cases(QUESTIONS / f"{args.split}.jsonl"), open_advisor()

@@ -6,6 +6,8 @@ name is divisible by 3, so the split never changes as documents are added, and n
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 from knowledge.importing import SUFFIXES
@@ -37,6 +39,16 @@ def build_data_dir(data_dir: Path) -> None:
         import_paths(store, document_files(), actor="test")
     finally:
         store.close()
+
+
+def bench_data_dir(path: str | None) -> Path:
+    """The data dir a benchmark script answers from: `path` (built when empty) or a new temporary
+    one, set as ADVISOR_DATA_DIR for everything the script opens after."""
+    data_dir = Path(path or tempfile.mkdtemp(prefix="realdocs-"))
+    os.environ["ADVISOR_DATA_DIR"] = str(data_dir)
+    if not (data_dir / "knowledge.db").exists():
+        build_data_dir(data_dir)
+    return data_dir
 
 
 SAMPLES = 3  # records per document whose first words the golden file keeps
