@@ -17,6 +17,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -40,7 +41,8 @@ NATIONAL = "national"
 PROCESSES = min(os.cpu_count() or 1, 4)
 PARALLEL_FROM = 1000  # records; below that forking costs more than it saves
 HOT_POSTINGS = 100  # per record: the commonest terms listed in the meta, up to this many postings
-DOCUMENT_FORMAT = 4  # bump when text_fields changes what a record's words are: indexes are rebuilt
+DOCUMENT_FORMAT = 5  # bump when text_fields changes what a record's words are: indexes are rebuilt
+HEADING_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])\s*")
 TEXT_FIELDS = {"title": 3.0, "tags": 2.0, "body": 1.0}  # the analysed fields and their BM25F boosts
 REPLAY_SHARE = 0.5  # a lag above this share of the records is rebuilt in bulk (≥500/s) rather than replayed (~230/s)
 BUILD_CACHE = 200_000  # blocks and runs each analysing process remembers during a build (~100 MB at most)
@@ -63,10 +65,16 @@ def make_schema() -> Schema:
 
 def text_fields(record: Record) -> dict[str, str]:
     """The record's searchable text by field: title, tags, and a body of everything else."""
-    details = [record.text, " ".join(record.heading_path), record.source.title]
+    headings = [h for h in record.heading_path if _unnumbered(h) not in record.text]  # said once, counted once
+    details = [record.text, " ".join(headings), record.source.title]
     details += [f"{UNIT_LABELS[role]} {' '.join(units)}" for role, units in record.units.items()]  # 哪个部门负责
     details += [str(v) for k, v in record.attrs.items() if isinstance(v, (str, int)) and not k.endswith("_yuan")]
     return {"title": record.title, "tags": " ".join(record.tags), "body": "\n".join(d for d in details if d)}
+
+
+def _unnumbered(heading: str) -> str:
+    """A heading without its number: "（二）申请…评估" → "申请…评估"."""
+    return HEADING_NUMBER.sub("", heading)
 
 
 def document(record: Record) -> dict:

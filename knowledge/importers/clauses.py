@@ -23,6 +23,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_NUMERAL = "[一二三四五六七八九十百零〇两]+"
 _ORDINALS = "一二三四五六七八九十"
 TITLE_MAX = 40
+LABEL_MAX = 15  # characters: a plan item's title is a few words (扩大老年助餐服务)
 _DATE = re.compile(r"(?<!\d)(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})(?!\d)\s*日?")
 _CN_DATE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 _TIME = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2})?")
@@ -152,12 +153,19 @@ def _nearest_paren_cn(found) -> Heading | None:
 
 def _split_title(kind: str, rest: str) -> tuple[str, str]:
     """'完善城乡养老服务设施。加快建设…' → (title, body). The first sentence is a title
-    only when short; an article (第X条) has no title, its sentence is the rule itself."""
+    only when short; an article (第X条) has no title, its sentence is the rule itself.
+
+    A first sentence longer than a label (LABEL_MAX) that ends in 。 and goes on says a rule as
+    much as it titles one, so it stays in the body too: "（二）申请失能护理补贴的老年人需先进行
+    老年人能力综合评估。其中…" — a reply giving only what follows would drop the rule. A plan's
+    "2.扩大老年助餐服务。…" or a label before ： is only a title."""
     if kind == "article":
         return "", rest
     end = re.search(r"[。！？；!?;:：]", rest)
     if end and end.start() <= TITLE_MAX:
-        return rest[:end.start()].strip(), rest[end.end():].strip()
+        title, body = rest[:end.start()].strip(), rest[end.end():].strip()
+        says_a_rule = len(title) > LABEL_MAX and end.group() in "。！？!?"
+        return title, rest.strip() if body and says_a_rule else body
     if not end and len(rest) <= TITLE_MAX:
         return rest, ""
     return "", rest
