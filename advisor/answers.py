@@ -10,7 +10,7 @@ import re
 
 from advisor import compose, facts, intents
 from advisor.examples import Examples, examples_of
-from advisor.named import named_hit
+from advisor.named import DocumentTitles, named_hit
 from advisor.answer_cache import DEFAULT_SIZE, AnswerCache
 from advisor.reply import Reply
 from advisor.session import Session
@@ -57,6 +57,7 @@ class Answers:
         self.searcher, self.home_region = searcher, home_region
         self._examples: tuple[int, Examples] | None = None
         self.cache = AnswerCache(cache_size)  # repeated questions skip the search, not the session
+        self.titles = DocumentTitles()
 
     def search(self, text: str, session: Session, said: str | None = None) -> Reply:
         """Answer `text`; `said` is what the person typed when `text` was rebuilt from the last
@@ -68,6 +69,7 @@ class Answers:
         if said is None and session.last_documents:
             results = self._kept_in_document(text, results, session, default)
         results = self._within_message(results, default)
+        results = [self._in_named_document(result, default) for result in results]
         session.last_question = text
         session.forget_answer()
         region = next((r.query.region for r in results if r.query.region), None)
@@ -163,6 +165,20 @@ class Answers:
             inside = self._inside(own.query.normalized, list(first.query.terms), documents, default) if leaning else []
             kept.append(_kept(own, inside[0], True, documents) if len(inside) == 1 else own)
         return results[:results.index(first)] + kept
+
+    def _in_named_document(self, result: Result, default: Region | None) -> Result:
+        """'海南省养老服务条列是哪天开始施行的': a question naming a document by its title is
+        answered from it — its own hits, else a search inside it like a follow-up's — never
+        from another 条例's article that happens to hold a date."""
+        stamp = (self.searcher.generation, self.searcher.records_seq)
+        documents = self.titles.named(result.query.normalized, result.query.region, self.searcher.records, stamp)
+        if not documents:
+            return result
+        hits = [hit for hit in result.hits if hit.record.source.key in documents]
+        if hits:
+            return Result(result.query, hits)
+        inside = self._inside(result.query.normalized, [], documents, default)
+        return inside[0] if len(inside) == 1 and inside[0].hits else result
 
     def _inside(self, text: str, last_terms: list[str], documents: tuple[str, ...],
                 default: Region | None) -> list[Result]:

@@ -140,8 +140,10 @@ def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str,
             return 2, word + words[i + 1], fix
     if not _unknown(word, vocabulary):
         return 1, word, None
+    # only a whole word may sound near, and not through a function word: 降|压药 is no 医药, 这合 no 整合
+    near = not any(ch in stopwords() for ch in word)
     for window in _windows(word):
-        fix = _known_fix(window, vocabulary)
+        fix = _known_fix(window, vocabulary, near=near and window == word)
         if fix:
             return 1, window, fix
     return 1, word, None
@@ -162,16 +164,17 @@ def _windows(word: str) -> list[str]:
     return [word] + [word[:n] for n in range(len(word) - 1, 1, -1)] + [word[n:] for n in range(1, len(word) - 1)]
 
 
-def _known_fix(window: str, vocabulary: Vocabulary) -> str | None:
+def _known_fix(window: str, vocabulary: Vocabulary, near: bool = False) -> str | None:
     """The word `window` is a typo of, unless it is a real word itself: 接到 is no 街道. A word
     jieba lists but general text hardly uses (中新, 3 uses) may still be a homophone typo of a word
-    the knowledge uses (中心): only the same sound corrects it, never mere similar spelling."""
+    the knowledge uses (中心): only the same sound corrects it, or a near one (条列 → 条例) when
+    `near` (the window is a whole word of the question), never mere similar spelling."""
     if is_word(window):
         if general_frequency(window) >= RARE_WORD:
             return None
-        fix = vocabulary.same_sound(window)
+        fix = vocabulary.same_sound(window) or (near and vocabulary.near_sound(window))
         return fix if fix and fix != window else None
-    fix = vocabulary.closest(window)
+    fix = vocabulary.closest(window, near)
     return fix if fix and fix != window else None
 
 

@@ -6,6 +6,7 @@ windows then fall back to edit similarity (rapidfuzz) against the domain diction
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -15,6 +16,44 @@ def pinyin_key(text: str) -> str:
     from pypinyin import lazy_pinyin  # 0.4 s to import: only processes that correct typos pay it
 
     return " ".join(lazy_pinyin(text))
+
+
+# What pinyin input and southern speech confuse (模糊音): zh/z, ch/c, sh/s, n/l, -ng/-n.
+_FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^l"), "n"), (re.compile(r"([aei])ng$"), r"\1n"))
+_INITIAL = re.compile(r"^(?:[zcs]h|[bpmfdtnlgkhjqxrzcsyw])?")
+
+
+def near_syllables(a: str, b: str) -> bool:
+    """Two toneless syllables an IME or a listener mixes up: the fuzzy pairs above (shi/si,
+    lao/nao, jing/jin), or one letter apart in the final (li/lie, tiao/tao): 条列 for 条例.
+    Initials differ only by the fuzzy pairs: zhu/shu, ya/yi are other words (人住 is no 人数)."""
+    fa, fb = _fuzzy(a), _fuzzy(b)
+    if fa == fb:
+        return True
+    (ia, ra), (ib, rb) = _split(fa), _split(fb)
+    return ia == ib and max(len(ra), len(rb)) >= 2 and _one_edit(ra, rb)
+
+
+def _fuzzy(syllable: str) -> str:
+    for pattern, replacement in _FUZZY:
+        syllable = pattern.sub(replacement, syllable)
+    return syllable
+
+
+def _split(syllable: str) -> tuple[str, str]:
+    """(initial, final): 'shu' → ('sh', 'u')."""
+    initial = _INITIAL.match(syllable).group()
+    return initial, syllable[len(initial):]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Exactly one letter inserted, deleted or replaced."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 class Vocabulary:
@@ -27,6 +66,7 @@ class Vocabulary:
         self.words = list(dict.fromkeys(w for w in correction_words if 2 <= len(w) <= 8))
         self._known = set(self.words)
         self._by_pinyin: dict[str, str] | None = None
+        self._by_mask: dict[str, list[str]] | None = None  # word with one character masked → words
 
     def add(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str],
             names: Iterable[str] = ()) -> None:
@@ -41,6 +81,8 @@ class Vocabulary:
         if self._by_pinyin is not None:
             for word in new:
                 self._by_pinyin.setdefault(pinyin_key(word), word)
+        if self._by_mask is not None:
+            self._add_masks(new)
 
     def knows(self, word: str) -> bool:
         return word in self.lexicon
@@ -56,12 +98,34 @@ class Vocabulary:
                 self._by_pinyin.setdefault(pinyin_key(word), word)
         return self._by_pinyin.get(pinyin_key(window))
 
-    def closest(self, window: str) -> str | None:
-        """The known word that sounds the same as `window`, else one spelled almost the same."""
-        same_sound = self.same_sound(window)
-        if same_sound:
-            return same_sound
+    def near_sound(self, window: str) -> str | None:
+        """The one known word that differs from `window` in one character, sounding near it
+        (near_syllables): None when no word or several words do."""
+        from pypinyin import lazy_pinyin
+
+        if self._by_mask is None:
+            self._by_mask = {}
+            self._add_masks(self.words)
+        found = {word for i in range(len(window)) for word in self._by_mask.get(_masked(window, i), ())
+                 if word != window and near_syllables(*lazy_pinyin(window[i] + word[i]))}
+        return found.pop() if len(found) == 1 else None
+
+    def _add_masks(self, words: list[str]) -> None:
+        for word in words:
+            for i in range(len(word)):
+                self._by_mask.setdefault(_masked(word, i), []).append(word)
+
+    def closest(self, window: str, near: bool = True) -> str | None:
+        """The known word that sounds the same as `window`, else (when `near`) one sounding near
+        it, else (four characters or more) one spelled almost the same."""
+        sounding = self.same_sound(window) or (near and self.near_sound(window))
+        if sounding:
+            return sounding
         if len(window) >= 4:
             best = process.extractOne(window, self.words, scorer=fuzz.ratio, score_cutoff=75)
             return best[0] if best else None
         return None
+
+
+def _masked(word: str, i: int) -> str:
+    return word[:i] + "?" + word[i + 1:]

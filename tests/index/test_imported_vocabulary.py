@@ -23,3 +23,20 @@ def test_a_homophone_of_a_word_several_imported_records_use_is_corrected(tmp_pat
     assert query.corrections == {"中新": "中心"}
     (query,) = searcher.understand("我要去接到办事处")  # 接到: a common word, never 'corrected'
     assert query.corrections == {}
+
+
+def test_a_near_sound_of_an_indexed_word_is_corrected_but_not_through_another_initial(tmp_path):
+    """条列 (tiao lie) for 条例 (tiao li), 投述 (tou shu) for 投诉 (tou su): a pinyin IME's near
+    miss. 人住 (ren zhu) is no 人数 (ren shu), nor 这合 (zhe he) 整合: another initial, a function word."""
+    store = Store.in_dir(tmp_path)
+    texts = ["本条例自2023年7月1日起施行。", "违反本条例的，依法处理。", "本条例所称老年人。",
+             "老年人可以向老龄工作机构投诉。", "投诉应当及时处理。", "受理投诉的机构。",
+             "按入住人数核定经费。", "人数较少的敬老院。", "统计服务人数。",
+             "整合社区养老服务资源。", "整合医疗资源。", "资源整合。"]
+    for n, text in enumerate(texts):
+        store.put(body_record(n, text), "test")
+    searcher = Searcher(store, tmp_path)
+    assert searcher.understand("养老服务条列哪天施行")[0].corrections == {"条列": "条例"}
+    assert searcher.understand("权益受了侵害去哪儿投述")[0].corrections == {"投述": "投诉"}
+    assert "人数" not in searcher.understand("我妈一个人住在浦北")[0].corrections.values()
+    assert "整合" not in searcher.understand("他们让我们自己带饭这合规矩吗")[0].corrections.values()
