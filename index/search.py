@@ -400,11 +400,37 @@ def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight
     Words no record contains count at a quarter when they are everyday words (瘫, 下棋): one odd
     word in a colloquial question must not sink a good match. A domain concept the knowledge
     lacks (养老金, 失独) counts fully: the question is about something we cannot answer.
+    A record holding only a piece of a question word (五保 of 五保户) covers that word in the
+    proportion its piece stands for, not just the piece's own small share (_group_cover).
     """
     known = sum(w for w in weights.values() if w < unknown_weight)
     unknown = [(t, w) for t, w in weights.items() if w >= unknown_weight]
     total = known + sum(w if t in concepts else UNKNOWN_SHARE * w for t, w in unknown)
-    return sum(weights[t] for t in matched) / total if total else 0.0
+    groups = _word_groups([t for t, w in weights.items() if w < unknown_weight])
+    covered = sum(_group_cover(group, weights, matched) for group in groups)
+    covered += sum(weights[t] for t in matched if weights[t] >= unknown_weight)
+    return covered / total if total else 0.0
+
+
+def _word_groups(terms: list[str]) -> list[list[str]]:
+    """Each question word (the longest terms) with the pieces jieba's search mode adds inside
+    it (五保户: 五保, 保户); a piece inside several words goes with the longest."""
+    heads = [t for t in terms if not any(t != u and t in u for u in terms)]
+    groups = {head: [head] for head in heads}
+    for term in terms:
+        if term not in groups:
+            groups[max((h for h in heads if term in h), key=len)].append(term)
+    return list(groups.values())
+
+
+def _group_cover(group: list[str], weights: dict[str, float], matched: tuple[str, ...]) -> float:
+    """The whole group's weight when the record has the word; else the share of it its best
+    piece stands for (五保 of 五保户: a record of 五保供养 is about the word, less surely)."""
+    whole = sum(weights[t] for t in group)
+    if group[0] in matched:
+        return whole
+    best = max((weights[t] for t in group[1:] if t in matched), default=0.0)
+    return whole * min(1.0, best / max(weights[t] for t in group)) if best else 0.0
 
 
 def _region_fit(wanted: Region | None, region: Region) -> float:

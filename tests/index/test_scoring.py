@@ -1,5 +1,6 @@
 """Posting arrays: read once per segment, kept across index generations, same scores as fresh."""
 import numpy as np
+import pytest
 
 from index import engine
 from index.scoring import PostingArrays, SegmentCache, _read_blocks, _walk_postings
@@ -65,3 +66,15 @@ def test_opening_reads_the_commonest_words_listed_at_build(fresh_searcher):
     assert budget.warm(hot[0][1], hot) == 1
     scanned = PostingArrays(fresh_searcher.searcher.reader(), FIELD_BOOSTS, SegmentCache())
     assert scanned.warm(engine.HOT_POSTINGS * scanned.size) == len(hot)  # an index without the list
+
+
+def test_a_piece_of_a_question_word_covers_that_word_in_proportion():
+    """五保 of 五保户: a record of 五保供养 covers the word more than the piece's own small weight
+    would say, less than a record holding 五保户 itself."""
+    from index.search import coverage
+
+    weights = {"五保户": 6.5, "五保": 3.5, "保户": 6.5, "政府": 1.0}
+    whole = coverage(weights, ("五保户", "五保", "保户"), unknown_weight=7.6)
+    piece = coverage(weights, ("五保",), unknown_weight=7.6)
+    assert whole == pytest.approx(16.5 / 17.5)
+    assert 3.5 / 17.5 < piece < whole and piece == pytest.approx(16.5 * 3.5 / 6.5 / 17.5)
