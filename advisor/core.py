@@ -102,6 +102,9 @@ class Advisor:
         if not text:
             return answers.smalltalk("greeting")
         detected = detect_intent(text)
+        if detected and detected.kind == "neglect":
+            session.pending = {}
+            return self._neglect(text, session)
         if detected and detected.intent in SAFETY:
             session.pending = {}
             return SAFETY[detected.intent](detected, self)
@@ -143,6 +146,15 @@ class Advisor:
         if reply.intent == "not_found":
             session.pending = {"type": "offer_handoff", "question": text}
         return reply
+
+    def _neglect(self, text: str, session: Session) -> Reply:
+        """'子女不养老人，会被记到啥信用里': neglect (不赡养) is a dispute the law answers, not a
+        harm under way, so the knowledge answers, with where to report it below; the abuse reply
+        when the knowledge has nothing."""
+        reply = self.answers.search(intents.strip_greeting(text), session)
+        if not reply.records:
+            return safety.abuse()
+        return reply.with_text(f"{reply.reply}\n{safety.REPORT_ABUSE}")
 
     def _taken_over(self, text: str, session: Session) -> Reply:
         """A console advisor is answering this person: a safety message still gets its safety reply;

@@ -93,7 +93,9 @@ class Explanation:
 
     @property
     def safety(self) -> bool:
-        return bool(self.detected and self.detected.intent in SAFETY)
+        """A safety reply came before any answer (neglect is answered from the knowledge when it can be)."""
+        answered_neglect = bool(self.detected and self.detected.kind == "neglect" and self.cited)
+        return bool(self.detected and self.detected.intent in SAFETY) and not answered_neglect
 
     @property
     def opened_case(self) -> bool:

@@ -88,10 +88,15 @@ ABUSE = (
     r"虐待", r"(殴)?打(了)?(老人|我|俺|我妈|我爸|老母亲|老父亲|老太太|老头|奶奶|爷爷|父母|老伴)(?![^，。,.]{0,3}电话)",
     r"被(人|儿子|女儿|子女|儿媳|女婿|孙子|孙女|保姆|护工|老伴|家人)?(殴)?打(了|伤|骂)?(?!扰|折|电话|针|疫苗|卡|车|球|牌|开|印|包|通|听)", r"挨打", r"动手打", r"辱骂", r"骂(老人|我妈|我爸|父母)",
     r"不给(老人|他|她|我|俺)?(饭|吃|喝|水)", r"饿着(老人|他|她|我|俺)", r"让(老人|我|俺|他|她)?挨饿", r"遗弃", r"扔[^，。,.]{0,6}不管", r"赶出(家门|来|去)",
-    r"(子女|儿女|孩子|儿子|女儿|儿媳|女婿)[^，。,.]{0,3}(都)?不管(?!用)", r"没人管(我|他|她|老人)", r"不赡养", r"不(养|孝顺)(老人|父母|我|俺)",
     r"(被)?(关|锁)在(家|屋|房间)", r"骗走", r"骗去", r"抢走", r"霸占",
     r"(拿走|扣着|扣了|占着|花光)[^，。,.]{0,6}(养老金|退休金|存折|工资卡|银行卡|低保|房子)",
     r"(养老金|退休金|存折|工资卡|银行卡)[^，。,.]{0,6}(被|让)[^，。,.]{0,6}(拿|扣|占|骗|花)",
+)
+# Neglect: a family that does not support an elder (不赡养). Reported like abuse, but no one is
+# hurt this minute and the law says what can be done, so the knowledge answers first.
+NEGLECT = (
+    r"(子女|儿女|孩子|儿子|女儿|儿媳|女婿|我哥|我姐|我弟|我妹)[^，。,.]{0,3}(都)?不管(?!用)", r"没人管(我|他|她|老人)",
+    r"不赡养", r"不(养|孝顺)(老人|父母|我|俺)",
 )
 HANDOFF_STRONG = (
     r"转人工", r"人工客服", r"人工服务", r"(找|要|接|换)人工(?!智能|关节|耳蜗)", r"^人工$", r"(找|要|转|跟|和)真人", r"真人客服",
@@ -174,7 +179,7 @@ _EMERGENCY = {kind: _compiled(patterns) for kind, patterns in EMERGENCY.items()}
 _FRAUD_MASKS, _FRAUD_STRONG, _FRAUD_MONEY = _compiled(FRAUD_MASKS), _compiled(FRAUD_STRONG), _compiled(FRAUD_MONEY)
 _FRAUD_LURE, _FRAUD_DOUBT = _compiled(FRAUD_LURE), _compiled(FRAUD_DOUBT)
 _MEDICAL_DOSE, _MEDICAL_DIAGNOSIS = _compiled(MEDICAL_DOSE), _compiled(MEDICAL_DIAGNOSIS)
-_MEDICAL_POLICY, _ABUSE = _compiled(MEDICAL_POLICY), _compiled(ABUSE)
+_MEDICAL_POLICY, _ABUSE, _NEGLECT = _compiled(MEDICAL_POLICY), _compiled(ABUSE), _compiled(NEGLECT)
 _HANDOFF_STRONG, _HANDOFF_CALLBACK = _compiled(HANDOFF_STRONG), _compiled(HANDOFF_CALLBACK)
 _REFER, _HOW_TO_APPLY = _compiled(REFER), _compiled(HOW_TO_APPLY)
 _SPACES = re.compile(r"\s+")
@@ -261,7 +266,10 @@ def _medical(text: str) -> Detected | None:
 
 def _abuse(text: str) -> Detected | None:
     hit = _search(_ABUSE, text)
-    return Detected("abuse", None, hit) if hit else None
+    if hit:
+        return Detected("abuse", None, hit)
+    hit = _search(_NEGLECT, text)
+    return Detected("abuse", "neglect", hit) if hit else None
 
 
 def _handoff(text: str) -> Detected | None:
