@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from index import ages
-from index.search import Hit
+from index.search import Hit, occurrences
 
 CLOSE = 0.1  # confidences this close count as fitting the question equally well
 TELLING_RUN = 3  # characters: a shorter shared run (成立, 的) is one word, which the confidence already weighed
@@ -32,7 +32,9 @@ ASKED = {
 HOLDS = {
     "amount": rf"\d[\d.,]*\s*(?:万|千)?元|{_CN}+元|罚款",
     "age": rf"\d+\s*周?岁|{_CN}+周?岁",
-    "duration": rf"\d+\s*个?(?:工作日|日|天|个月|月|年)|{_CN}+个?(?:工作日|日|天|个月)",
+    # a span (30日内, 三个月) or a frequency (每季度); never a date's day or month (7月30日, 2023年)
+    "duration": rf"(?<![\d月年])\d+\s*个?(?:工作日|日|天|个月|月|年)(?![\d月日])|{_CN}+个?(?:工作日|日|天|个月)"
+                r"|每(?:个)?(?:季度|月|年|周|星期|天|日)",
     "date": r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|起施行|起执行|起实施",
     "phone": r"\d{3,4}-\d{7,8}|1[3-9]\d{9}|\d{7,8}|12345|12349",
     "address": r"[路街道巷村]\s*\d+\s*号|\d+\s*号|位于|地址",
@@ -60,24 +62,30 @@ def answering_first(hits: list[Hit], asked: str | None, question: str = "") -> l
     these the one sharing the longest run of characters with the question."""
     if len(hits) < 2:
         return hits
-    best = max(hit.confidence for hit in hits)
-    pool = [hit for hit in hits if hit.confidence >= best - CLOSE]
-    holding = [hit for hit in pool if asked and holds(hit.record.text, asked)] or pool
+    best = max(hits, key=lambda hit: hit.confidence)
+    pool = [hit for hit in hits if hit.confidence >= best.confidence - CLOSE]
+    document = [hit for hit in hits if hit.record.source.key and hit.record.source.key == best.record.source.key]
+    holding = [hit for hit in pool + [h for h in document if h not in pool]
+               if asked and holds(hit.record.text, asked)] or pool
     texts = [hit.record.text for hit in holding]
-    chosen = max(holding, key=lambda hit: _telling_run(question, hit.record.text, texts)) if question else holding[0]
+    weighed = {term for hit in hits for term in hit.matched}
+    chosen = max(holding, key=lambda hit: _telling_run(question, hit.record.text, texts, weighed)) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]
 
 
-def _telling_run(question: str, text: str, others: list[str]) -> int:
+def _telling_run(question: str, text: str, others: list[str], weighed: set[str] = frozenset()) -> int:
     """The longest run of the question's characters the record holds and not every other
     candidate does: 北京敬老日是哪天 finds 敬老日 in "…为本市敬老日", where the others hold only
-    敬老; a name all of them repeat (福康老年公寓) tells none apart, nor does one word (成立):
-    then the score order stands."""
+    敬老; a name all of them repeat (福康老年公寓) tells none apart, nor does one word (成立),
+    nor a run lying wholly inside words the confidence already weighed (福康|老年公寓 in one
+    record, 大多 in another): then the score order stands."""
+    inside = {i for term in weighed for start in occurrences(question, term) for i in range(start, start + len(term))}
     longest = 0
     for start in range(len(question)):
         for end in range(len(question), start + longest, -1):
             piece = question[start:end]
-            if piece in text and not all(piece in other for other in others):
+            if piece in text and not all(piece in other for other in others) \
+                    and not inside.issuperset(range(start, end)):
                 longest = end - start
                 break
     return longest if longest >= TELLING_RUN else 0

@@ -79,3 +79,30 @@ def test_a_follow_up_naming_only_an_age_leads_with_the_band_holding_it():
     assert leading_sentence(text, None, (), 92) == "2.90周岁至99周岁的老年人，每人每月500元。"
     assert leading_sentence(text, None, (), None) == ""
     assert leading_sentence("本办法由市民政局负责解释。" * 12, None, (), 92) == ""
+
+
+def sourced(ident: str, text: str, confidence: float, document: str, matched: tuple[str, ...]) -> Hit:
+    record = Record.from_dict({"id": ident, "kind": "policy", "title": ident, "text": text,
+                               "source": {"title": document, "file": f"{document}.html"}})
+    return Hit(record, 10.0, confidence, matched, "")
+
+
+def test_a_run_made_only_of_weighed_words_tells_nothing():
+    hits = [sourced("most", "院里住的老人大多为五保户。", 0.72, "news", ("福康", "老人", "大多")),
+            sourced("visit", "志愿者走进福康老年公寓开展活动。", 0.67, "news", ("福康", "老年公寓", "老人"))]
+    assert answering_first(hits, None, "福康老年公寓的老人，大多是啥情况")[0].record.id == "most"
+
+
+def test_within_the_best_document_the_record_holding_the_asked_fact_answers():
+    hits = [sourced("opening", "思南县青年志愿者协会举办集体生日会。", 1.0, "news", ("青年志愿者协会",)),
+            sourced("other", "协会每月20日开会。", 0.7, "other", ("协会",)),
+            sourced("plan", "协会将每季度为银发志愿者集体庆生。", 0.65, "news", ("协会",))]
+    assert answering_first(hits, "duration", "青年志愿者协会多久过一次集体生日")[0].record.id == "plan"
+    assert answering_first(hits, "phone", "青年志愿者协会电话")[0].record.id == "opening"
+
+
+@pytest.mark.parametrize("text, held", [("7月30日下午", False), ("自2023年7月1日起施行", False), ("30日内办理", True),
+                                        ("每季度为老人庆生", True), ("20个工作日内", True), ("三个月", True)])
+def test_a_duration_is_a_span_or_a_frequency_never_a_date(text, held):
+    from advisor.facts import holds
+    assert holds(text, "duration") is held
