@@ -22,7 +22,7 @@ from knowledge.store import Store
 def open_advisor() -> Advisor:
     """The terminal's advisor, over an index brought current first (see index.cli.open_searcher)."""
     values = settings.load()
-    store = Store.in_dir(settings.data_dir())
+    store = Store.in_dir(settings.data_dir(), values["ADVISOR_DATABASE_URL"])
     try:
         engine.ensure_current(store, engine.IndexFiles(settings.data_dir()))
     finally:

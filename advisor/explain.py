@@ -142,19 +142,13 @@ def parse_region(value: str | Region | None) -> Region | None:
 def rolled_back(store: Store) -> Iterator[None]:
     """Everything written inside is undone: the hit test must leave the database as it was.
 
-    BEGIN IMMEDIATE, like the store's own transactions, so a case number read inside is the
-    one the next real case would get; nested `store.transaction()` calls become savepoints. The
-    shared database (cases, sessions: PostgreSQL with ADVISOR_DATABASE_URL) is undone too."""
-    conn = store.db.conn
-    if conn.in_transaction:
-        raise RuntimeError("explain needs the store outside a transaction")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        with suppress(_Undone), store.shared.transaction():
-            yield
-            raise _Undone
-    finally:
-        conn.rollback()
+    One transaction of the database everything is written to (knowledge.db, or PostgreSQL with
+    ADVISOR_DATABASE_URL): on SQLite BEGIN IMMEDIATE, like the store's own transactions, so a
+    case number read inside is the one the next real case would get; nested transactions
+    become savepoints."""
+    with suppress(_Undone), store.shared.transaction():
+        yield
+        raise _Undone
 
 
 class _Undone(Exception):

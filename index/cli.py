@@ -20,7 +20,7 @@ def open_searcher() -> Searcher:
     """A command's searcher, over an index brought current first: a command may wait for the
     catch-up after a bulk import (a server's searcher never does, it catches up aside)."""
     data_dir = settings.data_dir()
-    store = Store.in_dir(data_dir)
+    store = Store.in_dir(data_dir, settings.load()["ADVISOR_DATABASE_URL"])
     engine.ensure_current(store, engine.IndexFiles(data_dir))
     return Searcher(store, data_dir)
 

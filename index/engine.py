@@ -90,17 +90,21 @@ def record_words(record: Record) -> set[str]:
     return {word for text in text_fields(record).values() for word in analyse(text)}  # not the query cache
 
 
-def fingerprint(dictionary: tuple | None = None) -> str:
-    """What an index was built with: the schema's fields and formats, and the domain dictionary
-    (the shipped one unless given: a data dir's is `IndexFiles.dictionary()`).
+def fingerprint(dictionary: tuple | None = None, change_log: str = "") -> str:
+    """What an index was built with: the schema's fields and formats, the domain dictionary
+    (the shipped one unless given: a data dir's is `IndexFiles.dictionary()`) and the change
+    log its seq counts (`Store.change_log`: '' for the data dir's knowledge.db, which older
+    indexes were all built from, so their fingerprint stays what it was).
 
-    Either changing (a new stored field, a new dictionary word) means existing indexes must be
-    rebuilt, or searches would read fields that are not there or tokens that no longer match.
+    Any changing (a new stored field, a new dictionary word, ADVISOR_DATABASE_URL set or
+    unset) means existing indexes must be rebuilt, or searches would read fields that are not
+    there or tokens that no longer match, or the index would hold another store's records.
     """
     fields = ",".join(f"{name}:{type(field).__name__}:{type(field.format).__name__}"
                       for name, field in sorted(make_schema().items()))
     words = "\n".join(f"{word} {freq}" for word, freq in (dictionary or analysis.shipped_dictionary()))
-    return hashlib.sha1(f"{DOCUMENT_FORMAT}|{fields}".encode() + words.encode()).hexdigest()[:12]
+    log = f"|{change_log}" if change_log else ""
+    return hashlib.sha1(f"{DOCUMENT_FORMAT}|{fields}".encode() + words.encode() + log.encode()).hexdigest()[:12]
 
 
 class IndexFiles:
@@ -113,8 +117,8 @@ class IndexFiles:
         """The data dir's domain dictionary in force (its console override, else the shipped one)."""
         return self.lexicon.dictionary_entries()
 
-    def built_with(self, dictionary: tuple) -> bool:
-        return self.exists() and self.meta().get("fingerprint") == fingerprint(dictionary)
+    def built_with(self, dictionary: tuple, change_log: str = "") -> bool:
+        return self.exists() and self.meta().get("fingerprint") == fingerprint(dictionary, change_log)
 
     def exists(self) -> bool:
         return (self.current / META).exists()
@@ -169,7 +173,8 @@ def _rebuild_locked(store: Store, files: IndexFiles, dictionary: tuple) -> int:
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # the old build keeps serving
         raise
-    meta = {"seq": seq, "fingerprint": fingerprint(dictionary), "count": len(records), "hot": _hot_terms(target)}
+    meta = {"seq": seq, "fingerprint": fingerprint(dictionary, store.change_log), "count": len(records),
+            "hot": _hot_terms(target)}
     files.write_meta(target, meta)
     _swap(files, target)
     return len(records)
@@ -249,7 +254,7 @@ def catch_up(store: Store, files: IndexFiles, dictionary: tuple | None = None,
 
 def _catch_up_locked(store: Store, files: IndexFiles, dictionary: tuple) -> list[str] | None:
     meta = files.meta()
-    if meta.get("fingerprint") != fingerprint(dictionary):
+    if meta.get("fingerprint") != fingerprint(dictionary, store.change_log):
         return None
     changes = store.changes_since(meta["seq"])
     if not changes:
@@ -274,12 +279,12 @@ def bring_current(store: Store, files: IndexFiles, wait: bool = True) -> bool:
     cheaper than replaying the changes one writer call at a time (a 50k-row import: ~35 s
     against ~4 min), else caught up. With wait=False, False when another process is writing."""
     dictionary = files.dictionary()
-    if files.built_with(dictionary) and not lag(store, files):
+    if files.built_with(dictionary, store.change_log) and not lag(store, files):
         return True
     with files.write_lock(wait) as locked:
         if not locked:
             return False
-        if not files.built_with(dictionary) or lag(store, files) > REPLAY_SHARE * max(store.count(), 1):
+        if not files.built_with(dictionary, store.change_log) or lag(store, files) > REPLAY_SHARE * max(store.count(), 1):
             _rebuild_locked(store, files, dictionary)
         else:
             _catch_up_locked(store, files, dictionary)
@@ -290,29 +295,31 @@ def build_with(store: Store, files: IndexFiles, dictionary: tuple, wait: bool = 
     """Make the current index one built with `dictionary`, rebuilding it when it is not.
     With wait=False, returns False at once when another process is writing (likely rebuilding
     with the same dictionary): the caller keeps serving the old index and asks again later."""
-    if files.built_with(dictionary):
+    if files.built_with(dictionary, store.change_log):
         return True
     with files.write_lock(wait) as locked:
         if not locked:
             return False
-        if not files.built_with(dictionary):  # another process may have built it meanwhile
+        if not files.built_with(dictionary, store.change_log):  # another process may have built it meanwhile
             _rebuild_locked(store, files, dictionary)
     return True
 
 
-def start_rebuild(data_dir: Path) -> multiprocessing.Process:
+def start_rebuild(data_dir: Path, database_url: str = "") -> multiprocessing.Process:
     """Bring the index current (`bring_current`: a new dictionary, a large import) in a new
     process: a fresh interpreter (spawned, not forked from a process with threads and open
     databases) that takes the write lock, builds aside and swaps in (or catches up), or leaves
-    at once if another process is writing. The processes that serve keep their open index."""
-    process = multiprocessing.get_context("spawn").Process(target=_rebuild_data_dir, args=(str(data_dir),),
-                                                           name="advisor-rebuild")
+    at once if another process is writing. The processes that serve keep their open index.
+    The records are read where the store keeps them (`database_url`: handed over a pipe, never
+    on a command line)."""
+    process = multiprocessing.get_context("spawn").Process(target=_rebuild_data_dir,
+                                                           args=(str(data_dir), database_url), name="advisor-rebuild")
     process.start()
     return process
 
 
-def _rebuild_data_dir(data_dir: str) -> None:
-    store, files = Store.in_dir(data_dir), IndexFiles(data_dir)
+def _rebuild_data_dir(data_dir: str, database_url: str) -> None:
+    store, files = Store.in_dir(data_dir, database_url), IndexFiles(data_dir)
     try:
         bring_current(store, files, wait=False)
     finally:

@@ -5,7 +5,7 @@ rebuild, the commonest words' postings and every record: seconds at 50k records,
 machine. A searcher that did this on its caller's thread (a worker's only advisor thread) made
 every question, health check and WeChat answer job wait behind it until gunicorn killed the
 worker. So a large change is read here, aside, into objects the serving generation does not
-share (its own whoosh index, searcher and segment cache, its own SQLite connection), and the
+share (its own whoosh index, searcher and segment cache, its own database connection), and the
 searcher swaps it in under its lock once it is complete (`Searcher.refresh`).
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from index import engine
@@ -94,14 +93,17 @@ def _common_body_words(reader) -> list[str]:
     return found
 
 
-def load_aside(store_path: Path, files: engine.IndexFiles, dictionary: tuple, fields: dict[str, float]) -> Future:
-    """Read the current generation and every active record on a new thread; the future's
-    result is a `Loaded`. The records are read first, so the index has at least them."""
-    return _in_thread(_load, store_path, files, dictionary, fields)
+def load_aside(open_store: Callable[[], Store], files: engine.IndexFiles, dictionary: tuple,
+               fields: dict[str, float]) -> Future:
+    """Read the current generation and every active record on a new thread, from a store of
+    its own (`open_store`: `Store.reopened` — on the same file and database as the searcher's);
+    the future's result is a `Loaded`. The records are read first, so the index has at least them."""
+    return _in_thread(_load, open_store, files, dictionary, fields)
 
 
-def _load(store_path: Path, files: engine.IndexFiles, dictionary: tuple, fields: dict[str, float]) -> Loaded:
-    store = Store(store_path)  # this thread's own connection: sqlite3 connections stay on their thread
+def _load(open_store: Callable[[], Store], files: engine.IndexFiles, dictionary: tuple,
+          fields: dict[str, float]) -> Loaded:
+    store = open_store()  # this thread's own connection: sqlite3 connections stay on their thread
     try:
         seq = store.last_seq()
         records = {s.record.id: s.record for s in store.list()}

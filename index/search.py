@@ -150,7 +150,7 @@ class Searcher:
         if engine.lag(self.store, self.files):
             self._build_aside(self.dictionary)
         else:
-            self._loading = load_aside(self.store.path, self.files, self.dictionary, FIELD_BOOSTS)
+            self._loading = load_aside(self.store.reopened, self.files, self.dictionary, FIELD_BOOSTS)
 
     def _swap_in_loaded(self) -> None:
         """Serve the generation read aside, once it is complete."""
@@ -174,7 +174,7 @@ class Searcher:
         if stamp[1:] != self._stamp[1:]:  # synonyms or the colloquial lexicon
             self.synonyms = self._synonyms()
         dictionary = self.files.dictionary()
-        if dictionary != self.dictionary or not self.files.built_with(dictionary):
+        if dictionary != self.dictionary or not self.files.built_with(dictionary, self.store.change_log):
             if not self._index_cut_with(dictionary):
                 self._stamp = (None, *stamp[1:])  # the synonym and colloquial tables are current
                 return
@@ -187,7 +187,7 @@ class Searcher:
         may take, gunicorn ends a worker silent for 30 s — in a process of its own while the
         old index keeps serving; a later refresh switches. One build runs at a time; a build
         for the same dictionary that ended without it is tried again after RETRY_BUILD_S."""
-        if self.files.built_with(dictionary):
+        if self.files.built_with(dictionary, self.store.change_log):
             return True
         if len(self.records) < BACKGROUND_FROM:
             return engine.build_with(self.store, self.files, dictionary, wait=False)
@@ -203,7 +203,7 @@ class Searcher:
             process, built_for, started = self._builder
             if process.is_alive() or (built_for == target and time.monotonic() - started < RETRY_BUILD_S):
                 return
-        self._builder = (engine.start_rebuild(self.files.root.parent), target, time.monotonic())
+        self._builder = (engine.start_rebuild(self.files.root.parent, self.store.database_url), target, time.monotonic())
 
     def serves_saved_dictionary(self) -> bool:
         """Whether questions are cut, and the index was built, with the data dir's saved dictionary."""

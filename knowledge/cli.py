@@ -48,8 +48,7 @@ def load_starter(store: Store) -> ImportReport:
 @region_option
 def import_command(paths, kind, region):
     """Import documents (.txt .md .html .docx .pdf) or directories (.csv .json)."""
-    store = open_store()
-    with _ProgressBar() as progress:
+    with open_store() as store, _ProgressBar() as progress:
         report = import_paths(store, paths, kind=kind, region=region.name if region else None, actor="cli",
                               progress=progress,
                               max_bytes=settings.load()["ADVISOR_IMPORT_MAX_BYTES"])
@@ -116,8 +115,9 @@ def records_group():
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
 def list_command(kind, region, include_retired, as_json):
     """List records (id, kind, region, title, 文号, date)."""
-    found = open_store().list(kind=kind, region_code=region.code if region else None,
-                              status=None if include_retired else "active")
+    with open_store() as store:
+        found = store.list(kind=kind, region_code=region.code if region else None,
+                           status=None if include_retired else "active")
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=1))
         return
@@ -138,16 +138,16 @@ def _line(stored: StoredRecord) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
 def show_command(record_id, as_json):
     """Show one record with its source and history."""
-    store = open_store()
-    stored = store.get(record_id)
+    with open_store() as store:
+        stored, history = store.get(record_id), store.history(record_id)
     if stored is None:
         raise click.ClickException(f"no record with id {record_id!r}")
     if as_json:
-        history = [v.__dict__ for v in store.history(record_id)]
-        click.echo(json.dumps(stored.to_dict() | {"history": history}, ensure_ascii=False, indent=1))
+        versions = [v.__dict__ for v in history]
+        click.echo(json.dumps(stored.to_dict() | {"history": versions}, ensure_ascii=False, indent=1))
         return
     click.echo(_describe(stored))
-    for version in store.history(record_id):
+    for version in history:
         click.echo(f"  v{version.version} {version.action} by {version.actor} at {version.at}")
 
 
@@ -171,5 +171,6 @@ def _describe(stored: StoredRecord) -> str:
 @click.option("--all", "include_retired", is_flag=True, help="Include retired records.")
 def export_command(kind, include_retired):
     """Print all records as JSON that `advisor import` reads back."""
-    found = open_store().list(kind=kind, status=None if include_retired else "active")
+    with open_store() as store:
+        found = store.list(kind=kind, status=None if include_retired else "active")
     click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=1))

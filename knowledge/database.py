@@ -4,7 +4,8 @@ A subsystem (the delivery ledger, the rate limiter, …) is handed a `SqliteDb` 
 and writes its SQL once, in the subset both understand: `?` placeholders, `ON CONFLICT … DO`,
 `RETURNING`, and the two hooks below where they really differ — how a read that decides a
 write is locked (`for_update`) and how processes exclude each other outside a transaction
-(`lock`). docs/storage.md says why this is plain SQL rather than SQLAlchemy Core.
+(`lock`). docs/storage.md says why this is plain SQL rather than SQLAlchemy Core. The knowledge
+store's tables take the same interface over the store's own SQLite connection (`OwnConnection`).
 
 Each thread keeps its own connection in autocommit mode (a connection shared by threads would
 run one thread's statements inside another thread's open transaction); a single write statement
@@ -21,9 +22,10 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import psycopg
+import sqlite_utils
 
 from knowledge.datadir import private_database
 
@@ -256,3 +258,63 @@ class PostgresDb:
 
     def close(self) -> None:
         self._connections.close()
+
+
+class OwnConnection:
+    """The interface above over a sqlite-utils database's own connection (a SQLite Store's:
+    knowledge.db), so what it keeps is written in its transactions — a session saved with the
+    turn's log lines, a record with its version, one commit. A write outside a transaction gets
+    one of its own: this connection is not in autocommit mode, and an implicit one would stay open."""
+
+    for_update = ""  # BEGIN IMMEDIATE already holds the file's write lock
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def connection(self) -> "OwnConnection":
+        return self
+
+    def execute(self, sql: str, params: Sequence = ()) -> "sqlite3.Cursor | _Fetched":
+        """A write runs in a transaction of its own unless one is open. A statement is atomic by
+        itself (SQLite undoes a failed one), so inside a transaction it needs no savepoint: that
+        would cost two more statements per write (the session and both log lines of a turn)."""
+        if sql.lstrip()[:6].upper() == "SELECT" or self.db.conn.in_transaction:
+            return self.db.execute(sql, params)
+        with self.transaction():  # SQLite refuses to commit while RETURNING rows are unread
+            return _Fetched(self.db.execute(sql, params))
+
+    @contextmanager
+    def transaction(self) -> Iterator["OwnConnection"]:
+        """All writes inside commit together or not at all (nested calls use savepoints).
+
+        The outer transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so
+        a writer in another process waits (busy_timeout) instead of failing with "database is
+        locked" when its read snapshot turns out stale at the first write."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def serialize(self, name: str) -> None:
+        """Writers already take turns: the transactions begin IMMEDIATE."""
+
+
+class _Fetched:
+    """A write's cursor read out before its commit: its rowcount and its RETURNING rows."""
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self.rowcount, self._rows = cursor.rowcount, cursor.fetchall()
+
+    def fetchone(self) -> tuple | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows

@@ -25,7 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
     # Work every worker would repeat is done once here; gunicorn --preload shares it after fork.
     ensure_jieba()
-    engine.ensure_current(Store.in_dir(data_dir), engine.IndexFiles(data_dir))
+    with Store.in_dir(data_dir, app.config.get("ADVISOR_DATABASE_URL", "")) as store:
+        engine.ensure_current(store, engine.IndexFiles(data_dir))
     app.extensions["runtime"] = Runtime(data_dir, app.config, metrics.init_app(app))
     proxies.init_app(app)
     errors.register(app)

@@ -55,10 +55,10 @@ def main():
 @main.command()
 def init():
     """Create the data dir and database, load the shipped knowledge (idempotent)."""
-    store = open_store()
-    report = load_starter(store)
+    with open_store() as store:
+        report, count = load_starter(store), store.count()
     print_report(report)
-    click.echo(f"数据目录：{settings.data_dir()}，共 {store.count()} 条有效记录。")
+    click.echo(f"数据目录：{settings.data_dir()}，共 {count} 条有效记录。")
 
 
 @main.command("settings")
@@ -121,7 +121,7 @@ def restore_command(src, force):
 def _build_index(data_dir: Path) -> None:
     """Built in the restored directory before it is swapped in: the server then starts on it at
     once instead of building it at its first start (19 s at 10k records)."""
-    store = Store.in_dir(data_dir)
+    store = Store.in_dir(data_dir, settings.load()["ADVISOR_DATABASE_URL"])  # where the records are
     try:
         engine.ensure_current(store, engine.IndexFiles(data_dir))
     finally:

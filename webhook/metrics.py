@@ -116,10 +116,12 @@ def instruments_for(registry: CollectorRegistry) -> Instruments:
 
 class StateCollector:
     """Gauges read from the stores when scraped. A store that cannot be read leaves its gauges
-    out of that scrape (and says why in the log) rather than failing the others."""
+    out of that scrape (and says why in the log) rather than failing the others. The index
+    lag counts the changes of the store the records are in (`database_url`: PostgreSQL's,
+    when set)."""
 
-    def __init__(self, data_dir: Path, ledger: Callable[[], Ledger]):
-        self.data_dir, self.ledger = Path(data_dir), ledger
+    def __init__(self, data_dir: Path, ledger: Callable[[], Ledger], database_url: str = ""):
+        self.data_dir, self.ledger, self.database_url = Path(data_dir), ledger, database_url
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         for source in (self._deliveries, self._index, self._import_jobs):
@@ -144,7 +146,7 @@ class StateCollector:
                 GaugeMetricFamily("advisor_index_age_seconds", "Seconds since the current index generation was "
                                   "written (built or caught up).", value=max(time.time() - written_at, 0.0)),
                 GaugeMetricFamily("advisor_index_lag_changes", "Store changes the index has not applied yet.",
-                                  value=max(read_last_seq(self.data_dir) - generation, 0))]
+                                  value=max(read_last_seq(self.data_dir, self.database_url) - generation, 0))]
 
     def _import_jobs(self) -> list[GaugeMetricFamily]:
         jobs = GaugeMetricFamily("advisor_import_jobs", "Console import jobs of the last 7 days, by state.",
@@ -157,7 +159,8 @@ class StateCollector:
 def init_app(app) -> Instruments:
     """`app.extensions["metrics"]` for the route; the instruments for the app's Runtime, whose
     ledger the collector reads once it exists."""
-    app.extensions["metrics"] = Metrics(app.config["DATA_DIR"], lambda: app.extensions["runtime"].ledger)
+    app.extensions["metrics"] = Metrics(app.config["DATA_DIR"], lambda: app.extensions["runtime"].ledger,
+                                        app.config.get("ADVISOR_DATABASE_URL", ""))
     return app.extensions["metrics"].instruments
 
 
@@ -165,10 +168,10 @@ class Metrics:
     """`app.extensions["metrics"]`: the registry a scrape reads (webhook.routes.metrics) and the
     instruments to count with."""
 
-    def __init__(self, data_dir: Path, ledger: Callable[[], Ledger]):
+    def __init__(self, data_dir: Path, ledger: Callable[[], Ledger], database_url: str = ""):
         self.registry = CollectorRegistry()
         directory = shared_dir()
         if directory:
             MultiProcessCollector(self.registry, path=directory)
         self.instruments = instruments_for(self.registry)
-        self.registry.register(StateCollector(data_dir, ledger))
+        self.registry.register(StateCollector(data_dir, ledger, database_url))

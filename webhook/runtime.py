@@ -167,9 +167,9 @@ class Runtime:
         store, row = self._advisor().store, (os.getpid(), time.time())
         try:
             self.process.channels_db.connection().execute(PROBE, row)  # one statement: atomic alone
-            with store.transaction():
-                store.db.execute(HEALTH_PROBE)
-                store.db.execute(PROBE, row)
+            with store.shared.transaction() as db:  # knowledge.db, or PostgreSQL with a URL
+                db.execute(HEALTH_PROBE)
+                db.execute(PROBE, row)
         except OPERATIONAL_ERRORS as exc:
             return str(exc)
         return ""

@@ -78,18 +78,19 @@ def _citing(store: Store, records: list[Record], origin: str) -> list[StoredReco
         return []
     sql = (f"SELECT id FROM records WHERE status = 'active' AND origin != ? "
            f"AND (doc_no IN ({_marks(doc_nos)}) OR source_title IN ({_marks(titles)}))")
-    ids = [row[0] for row in store.db.execute(sql, [origin, *doc_nos, *titles]).fetchall()]
+    ids = [row[0] for row in store.shared.connection().execute(sql, [origin, *doc_nos, *titles]).fetchall()]
     return [stored for stored in map(store.get, ids) if stored]
 
 
-ID_CHUNK = 500  # ids per query: under SQLite's limit of bound parameters
+ID_CHUNK = 500  # ids per query: under SQLite's limit of bound parameters (PostgreSQL's is higher)
 
 
 def _origins(store: Store, ids: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start:start + ID_CHUNK]
-        rows = store.db.execute(f"SELECT id, origin FROM records WHERE id IN ({_marks(chunk)})", chunk).fetchall()
+        rows = store.shared.connection().execute(f"SELECT id, origin FROM records WHERE id IN ({_marks(chunk)})",
+                                                 chunk).fetchall()
         found.update({row[0]: row[1] or "" for row in rows})
     return found
 

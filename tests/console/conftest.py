@@ -73,12 +73,14 @@ def open_store(console_dir: Path) -> Store:
 
 @pytest.fixture
 def database_url(console_backend, console_dir, request):
-    """'' on SQLite; on PostgreSQL a fresh schema holding the template's two accounts."""
+    """'' on SQLite; on PostgreSQL a fresh schema holding the template's knowledge and two
+    accounts (the app then indexes those records: its copied index counts knowledge.db's)."""
     if console_backend == "sqlite":
         yield ""
         return
     url = request.getfixturevalue("postgres_url")
     store = Store.in_dir(console_dir, url)
+    load_starter(store)
     accounts = Accounts(store)
     accounts.add(ADMIN[0], "admin", ADMIN[1])
     accounts.add(ADVISOR[0], "advisor", ADVISOR[1])

@@ -1,5 +1,6 @@
 """知识库 pages: browse and filter, view with source and history, create and edit with
-validation, retire and restore — every change audited, and an edit reaching the bot at once."""
+validation, retire and restore — every change audited, and an edit reaching the bot at once.
+The tests that write records run with them in knowledge.db and in PostgreSQL (`on_both`)."""
 from __future__ import annotations
 
 import re
@@ -7,15 +8,15 @@ import re
 import pytest
 
 from advisor.reply import Message
-from knowledge.store import Store
-from tests.console.conftest import audits, post
+from tests.console.conftest import BOTH_BACKENDS, audits, open_store, post
 
 RECORD = "dy-association"  # 东营市老年产业协会成立 (curated, policy, 东营)
 QUESTION = "东营老年产业协会什么时候成立的"
+on_both = pytest.mark.parametrize("console_backend", BOTH_BACKENDS)  # the app's records: knowledge.db, PostgreSQL
 
 
 def stored(console_dir, record_id):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         return store.get(record_id), store.history(record_id)
     finally:
@@ -69,6 +70,7 @@ def test_unknown_region_filter_is_explained_not_an_error(advisor):
     assert "不认识的地区「火星」" in html and len(rows(html)) == 50
 
 
+@on_both
 def test_record_page_shows_citation_validity_and_history(advisor):
     html = advisor.get("/console/records/jy-s-nursing-bed-renovation").get_data(as_text=True)
     assert "泾政办发〔2023〕28号" in html and "泾源县人民政府办公室" in html and "2023-04-04" in html
@@ -97,6 +99,7 @@ def test_new_record_validation_keeps_what_was_typed(advisor, console_dir):
     assert not audits(console_dir, "record_create")
 
 
+@on_both
 def test_new_record_is_saved_with_generated_id_resolved_region_and_audit(advisor, console_dir):
     response = post(advisor, "/console/records/new", {
         "kind": "service", "title": "天河区长者饭堂（测试）", "text": "天河区长者饭堂每天中午供餐，60岁以上老人每餐8元。",
@@ -169,7 +172,7 @@ def test_an_advisor_written_record_cites_its_author_and_date(advisor, console_di
 
 
 def test_a_record_without_a_source_says_so_on_its_page(advisor, console_dir):
-    store = Store.in_dir(console_dir)
+    store = open_store(console_dir)
     try:
         record = store.get(RECORD).record
         from dataclasses import replace
@@ -200,6 +203,7 @@ def test_preview_shows_the_elders_reply_and_saves_nothing(advisor, console_dir):
 
 
 # -- editing -----------------------------------------------------------------------------
+@on_both
 def test_edit_saves_a_version_with_a_field_diff_and_audit(advisor, console_dir):
     fields = form_of(RECORD, advisor)
     fields["text"] = fields["text"].replace("正式成立", "正式成立，会址在东营区府前大街88号")
@@ -229,6 +233,7 @@ def test_edit_validation_errors_are_shown_on_the_form(advisor, console_dir):
     assert stored(console_dir, RECORD)[0].version == 1
 
 
+@on_both
 def test_a_stale_edit_is_refused_not_overwritten(advisor, console_dir):
     stale = form_of(RECORD, advisor)
     post(advisor, f"/console/records/{RECORD}/edit", stale | {"title": "第一次修改"})
@@ -271,6 +276,7 @@ def test_a_conflict_shows_both_versions_field_by_field_and_saves_the_choice(advi
     assert (record.title, record.valid_to, record.tags) == ("标题A", "2030-12-31", ("协会", "东营"))
 
 
+@on_both
 def test_an_old_version_can_be_restored_and_it_is_audited(admin, console_dir):
     original = stored(console_dir, RECORD)[0].record
     fields = form_of(RECORD, admin)
@@ -288,6 +294,7 @@ def test_an_old_version_can_be_restored_and_it_is_audited(admin, console_dir):
     assert admin.get(f"/console/records/{RECORD}/versions/9").status_code == 404
 
 
+@on_both
 def test_an_edit_reaches_the_bot_at_once(app, advisor):
     before = ask(advisor, QUESTION)
     assert RECORD in [s["id"] for s in before["sources"]] and "府前大街88号" not in before["reply"]
@@ -302,6 +309,7 @@ def test_an_edit_reaches_the_bot_at_once(app, advisor):
 
 
 # -- retiring ----------------------------------------------------------------------------
+@on_both
 def test_retire_and_restore(admin, console_dir):
     assert post(admin, f"/console/records/{RECORD}/retire").status_code == 302
     saved, history = stored(console_dir, RECORD)

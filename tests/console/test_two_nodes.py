@@ -1,15 +1,18 @@
 """Two console nodes on one PostgreSQL database (ADVISOR_DATABASE_URL), each with its own data
 dir: a console login made on node A is valid on node B, a takeover made on A silences the bot
-on B, and what B answered (its transcript, the 转人工 case it opened) is read on A's console —
-what a load balancer spreading elders' and advisors' requests over several nodes relies on."""
+on B, what B answered (its transcript, the 转人工 case it opened) is read on A's console, and a
+knowledge edit saved on A is what B answers from once B's index has caught up — what a load
+balancer spreading elders' and advisors' requests over several nodes relies on."""
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
 from tests.console.conftest import ADVISOR, app_config, login, post
 from tests.console.test_conversations import ask, new_user, transcript_path
+from tests.console.test_records import QUESTION, RECORD, form_of
 from webhook.app import create_app
 
 COOKIE = "advisor_console"
@@ -66,6 +69,21 @@ def test_what_one_node_answered_is_read_on_the_other_nodes_console(app, node_b):
     assert number in on_a.get("/console/cases/").get_data(as_text=True)
     following = f"{number[:-4]}{int(number[-4:]) + 1:04d}"  # the day's numbers are one sequence
     assert ask(app.test_client(), new_user(), "转人工")["reply"].split("编号 ")[1][:16] == following
+
+
+def test_a_knowledge_edit_on_one_node_is_answered_on_the_other(app, node_b):
+    on_a = login(app.test_client(), ADVISOR)
+    assert RECORD in [s["id"] for s in ask(node_b.test_client(), new_user(), QUESTION)["sources"]]
+    fields = form_of(RECORD, on_a)
+    fields["text"] = fields["text"].replace("正式成立", "正式成立，会址在东营区府前大街88号")
+    assert post(on_a, f"/console/records/{RECORD}/edit", fields).status_code == 302
+    deadline = time.monotonic() + 10  # node B catches up from the shared change log at its next question
+    while "府前大街88号" not in ask(node_b.test_client(), new_user(), QUESTION)["reply"]:
+        assert time.monotonic() < deadline, "node B still answers from the old version"
+        time.sleep(0.2)
+    assert "府前大街88号" in on_a.get(f"/console/records/{RECORD}").get_data(as_text=True)
+    on_b = _on(node_b, on_a)
+    assert "府前大街88号" in on_b.get(f"/console/records/{RECORD}").get_data(as_text=True)
 
 
 def _csrf(client) -> str:

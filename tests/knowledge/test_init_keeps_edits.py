@@ -26,9 +26,10 @@ def shipped(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def store(fresh_store, shipped):
-    load_starter(fresh_store)
-    return fresh_store
+def store(shared_store, shipped):
+    """The shipped knowledge loaded, once per backend (the records in knowledge.db or PostgreSQL)."""
+    load_starter(shared_store)
+    return shared_store
 
 
 def release(shipped, record_id: str, **changes) -> None:
@@ -127,10 +128,13 @@ def test_new_shipped_records_are_still_added(store, shipped):
     assert store.get("nn-new").record.title == "南宁：新增的一条" and report.changes["inserted"] == 1
 
 
-def test_advisor_init_says_which_edits_it_kept(data_dir, shipped):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_advisor_init_says_which_edits_it_kept(data_dir, shipped, backend, request, monkeypatch):
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else ""
+    monkeypatch.setenv("ADVISOR_DATABASE_URL", url)
     run = lambda: CliRunner().invoke(main, ["init"], catch_exceptions=False)
     run()
-    store = Store.in_dir(data_dir)
+    store = Store.in_dir(data_dir, url)
     edit(store, RECORD, "顾问改写的概况。")
     edit(store, "nn-target-2026", "顾问改写的目标。")
     release(shipped, "nn-target-2026", text="发布方更新了目标。")

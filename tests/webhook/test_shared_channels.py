@@ -1,5 +1,6 @@
 """Two nodes on one PostgreSQL database (ADVISOR_DATABASE_URL): each has its own data dir, and
-what the channels share — the delivery ledger, the seen nonces, the rate limit — is one.
+what the channels share — the delivery ledger, the seen nonces, the rate limit — is one, as are
+the knowledge records both answer from.
 
 Both apps run in this process; each Runtime opens its own connections, as a node would.
 """
@@ -10,6 +11,9 @@ import time
 
 import pytest
 
+from knowledge.cli import load_starter
+from knowledge.records import Record
+from knowledge.store import Store
 from tests.webhook.conftest import WeChatClient, config, text_xml, unique
 from tests.webhook.test_wechat_delivery import QUESTION, Counter
 from webhook.app import create_app
@@ -17,7 +21,9 @@ from webhook.app import create_app
 
 @pytest.fixture
 def nodes(knowledge_template, tmp_path, postgres_url):
-    """Node A and node B: two data dirs, one ADVISOR_DATABASE_URL."""
+    """Node A and node B: two data dirs, one ADVISOR_DATABASE_URL holding the shipped knowledge."""
+    with Store.in_dir(tmp_path / "loader", postgres_url) as store:
+        load_starter(store)
     apps = []
     for name in ("a", "b"):
         data_dir = tmp_path / name
@@ -62,3 +68,12 @@ def test_metrics_read_the_shared_ledger(nodes):
     leave them out of the scrape)."""
     body = nodes[0].test_client().get("/metrics").get_data(as_text=True)
     assert "advisor_deferred_messages 0.0" in body and "advisor_undelivered_messages" in body
+
+
+def test_metrics_count_the_index_lag_in_the_shared_change_log(nodes, tmp_path, postgres_url):
+    """A change another node wrote is one this node's index has not applied yet."""
+    record = Record.from_dict({"id": "jy-canteen-1", "kind": "service", "title": "泾源：第1号长寿食堂",
+                               "text": "每天中午供应老年餐。", "region": "泾源"})
+    with Store.in_dir(tmp_path / "writer", postgres_url) as store:
+        store.put(record, "console:a")
+    assert "advisor_index_lag_changes 1.0" in nodes[1].test_client().get("/metrics").get_data(as_text=True)

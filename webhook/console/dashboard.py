@@ -80,8 +80,8 @@ def _titled(store: Store, counts: dict[str, int], limit: int = TOP) -> list[tupl
     if not top:
         return []
     ids = [record_id for record_id, _ in top]
-    titles = dict(store.db.execute(f"SELECT id, title FROM records WHERE id IN ({', '.join('?' * len(ids))})",
-                                   ids).fetchall())
+    titles = dict(store.shared.connection().execute(
+        f"SELECT id, title FROM records WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall())
     return [(titles.get(record_id) or record_id, n) for record_id, n in top]
 
 

@@ -128,8 +128,8 @@ def _record_regions(store: Store, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     marks = ", ".join("?" * len(ids))
-    return dict(store.db.execute(f"SELECT id, coalesce(region_code, '') FROM records WHERE id IN ({marks})",
-                                 sorted(ids)).fetchall())
+    return dict(store.shared.connection().execute(
+        f"SELECT id, coalesce(region_code, '') FROM records WHERE id IN ({marks})", sorted(ids)).fetchall())
 
 
 def unhelpful(store: Store, since: str) -> int:

@@ -60,8 +60,8 @@ def _run(question: str, region_text: str) -> Explanation | None:
 
 def _covered_regions() -> list[Region]:
     """Places the knowledge speaks for, with their provinces and cities: the region picker."""
-    rows = context.store().db.execute(
-        "SELECT DISTINCT region_code FROM records WHERE status = 'active' AND coalesce(region_code, '') != ''")
+    rows = context.store().shared.connection().execute(
+        "SELECT DISTINCT region_code FROM records WHERE status = 'active' AND coalesce(region_code, '') != ''").fetchall()
     codes = {r.code for (code,) in rows for r in Region(code).ancestors()}
     return [Region(code) for code in sorted(codes)]
 
