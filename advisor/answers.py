@@ -326,7 +326,8 @@ def _ordered(result: Result) -> list[Hit]:
     named = named_hit(result.hits, result.query.normalized)
     if named is not None:
         return [named] + [hit for hit in result.hits if hit is not named]
-    return facts.answering_first(result.hits, facts.asked_fact(result.query.normalized), result.query.normalized)
+    return facts.answering_first(result.hits, facts.asked_fact(result.query.normalized), result.query.normalized,
+                                 result.query.region)
 
 
 def _listing(result: Result) -> list[Record]:

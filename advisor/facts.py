@@ -12,6 +12,7 @@ import re
 
 from index import ages
 from index.search import Hit, occurrences
+from knowledge.regions import Region
 
 CLOSE = 0.1  # confidences this close count as fitting the question equally well
 TELLING_RUN = 3  # characters: a shorter shared run (成立, 的) is one word, which the confidence already weighed
@@ -56,14 +57,18 @@ def holds(text: str, kind: str) -> bool:
     return bool(_HOLDS[kind].search(text))
 
 
-def answering_first(hits: list[Hit], asked: str | None, question: str = "") -> list[Hit]:
-    """The hits with the one to answer from first: of those within CLOSE of the best
-    confidence (in score order), those holding the asked kind of fact (else all of them), and of
-    these the one sharing the longest run of characters with the question."""
+def answering_first(hits: list[Hit], asked: str | None, question: str = "", place: Region | None = None) -> list[Hit]:
+    """The hits with the one to answer from first. Of those within CLOSE of the best confidence
+    (in score order), the asked place's own when it has some (asked about 海口, 海口's rule, not
+    the province's equal one); among these and the rest of the best one's document, those holding
+    the asked kind of fact (else the equally fitting ones), and of these the one sharing the
+    longest telling run of characters with the question."""
     if len(hits) < 2:
         return hits
-    best = max(hits, key=lambda hit: hit.confidence)
-    pool = [hit for hit in hits if hit.confidence >= best.confidence - CLOSE]
+    top = max(hit.confidence for hit in hits)
+    pool = [hit for hit in hits if hit.confidence >= top - CLOSE]
+    pool = [hit for hit in pool if _in_place(hit, place)] or pool
+    best = max(pool, key=lambda hit: hit.confidence)
     document = [hit for hit in hits if hit.record.source.key and hit.record.source.key == best.record.source.key]
     holding = [hit for hit in pool + [h for h in document if h not in pool]
                if asked and holds(hit.record.text, asked)] or pool
@@ -71,6 +76,11 @@ def answering_first(hits: list[Hit], asked: str | None, question: str = "") -> l
     weighed = {term for hit in hits for term in hit.matched}
     chosen = max(holding, key=lambda hit: _telling_run(question, hit.record.text, texts, weighed)) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]
+
+
+def _in_place(hit: Hit, place: Region | None) -> bool:
+    """The record speaks for the asked place or a place inside it (not a province above it)."""
+    return bool(place and place.code and hit.record.region.code and place.contains(hit.record.region))
 
 
 def _telling_run(question: str, text: str, others: list[str], weighed: set[str] = frozenset()) -> int:

@@ -106,3 +106,16 @@ def test_within_the_best_document_the_record_holding_the_asked_fact_answers():
 def test_a_duration_is_a_span_or_a_frequency_never_a_date(text, held):
     from advisor.facts import holds
     assert holds(text, "duration") is held
+
+
+def test_of_equal_fits_the_asked_place_s_own_record_answers():
+    from knowledge.regions import resolve
+
+    def placed(ident: str, region: str, score: float) -> Hit:
+        record = Record.from_dict({"id": ident, "kind": "policy", "title": ident, "text": "建立养老护理员激励机制。",
+                                   "region": region})
+        return Hit(record, score, 0.78, ("护理员",), "")
+    hits = [placed("province", "海南省", 14.4), placed("city", "海口", 11.8)]
+    assert answering_first(hits, None, "海口护理员比赛", resolve("海口"))[0].record.id == "city"
+    assert answering_first(hits, None, "海南护理员比赛", resolve("海南"))[0].record.id == "province"
+    assert answering_first(hits, None, "护理员比赛")[0].record.id == "province"
