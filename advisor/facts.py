@@ -60,22 +60,29 @@ def holds(text: str, kind: str) -> bool:
 def answering_first(hits: list[Hit], asked: str | None, question: str = "", place: Region | None = None) -> list[Hit]:
     """The hits with the one to answer from first. Of those within CLOSE of the best confidence
     (in score order), the asked place's own when it has some (asked about 海口, 海口's rule, not
-    the province's equal one); among these and the rest of the best one's document, those holding
-    the asked kind of fact (else the equally fitting ones), and of these the one sharing the
-    longest telling run of characters with the question."""
+    the province's equal one); of these those holding the asked kind of fact, else those of the
+    rest of the best one's document holding it, else all of them; and of these the one sharing
+    the longest telling run of characters with the question."""
     if len(hits) < 2:
         return hits
     top = max(hit.confidence for hit in hits)
     pool = [hit for hit in hits if hit.confidence >= top - CLOSE]
     pool = [hit for hit in pool if _in_place(hit, place)] or pool
-    best = max(pool, key=lambda hit: hit.confidence)
-    document = [hit for hit in hits if hit.record.source.key and hit.record.source.key == best.record.source.key]
-    holding = [hit for hit in pool + [h for h in document if h not in pool]
-               if asked and holds(hit.record.text, asked)] or pool
+    holding = _holding(pool, asked) or _holding(_rest_of_document(hits, pool), asked) or pool
     texts = [hit.record.text for hit in holding]
     weighed = {term for hit in hits for term in hit.matched}
     chosen = max(holding, key=lambda hit: _telling_run(question, hit.record.text, texts, weighed)) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]
+
+
+def _holding(hits: list[Hit], asked: str | None) -> list[Hit]:
+    return [hit for hit in hits if asked and holds(hit.record.text, asked)]
+
+
+def _rest_of_document(hits: list[Hit], pool: list[Hit]) -> list[Hit]:
+    """The other hits from the document of the pool's most confident record."""
+    best = max(pool, key=lambda hit: hit.confidence).record.source.key
+    return [hit for hit in hits if best and hit.record.source.key == best and hit not in pool]
 
 
 def _in_place(hit: Hit, place: Region | None) -> bool:

@@ -119,3 +119,9 @@ def test_of_equal_fits_the_asked_place_s_own_record_answers():
     assert answering_first(hits, None, "海口护理员比赛", resolve("海口"))[0].record.id == "city"
     assert answering_first(hits, None, "海南护理员比赛", resolve("海南"))[0].record.id == "province"
     assert answering_first(hits, None, "护理员比赛")[0].record.id == "province"
+
+
+def test_a_best_fit_holding_the_asked_fact_is_not_passed_over_for_its_document_s_others():
+    hits = [sourced("standard", "80周岁至89周岁的老年人，每人每月100元。", 1.0, "rules", ("高龄津贴",)),
+            sourced("funding", "市财政按每人每月100元的标准向各区转移支付高龄津贴资金。", 0.78, "rules", ("高龄津贴",))]
+    assert answering_first(hits, "amount", "85了高龄津贴的标准每人每月能领多少")[0].record.id == "standard"
