@@ -140,13 +140,16 @@ class Answers:
                           default: Region | None) -> list[Result]:
         """'请的是哪个医院的医生来讲？' after an answer from a news report: a follow-up, or a
         question found nowhere on its own, is asked inside the documents the last answer cited,
-        where its own words need cover less (the conversation has already chosen the document).
+        where its own words need cover less (the conversation has already chosen the document),
+        and with the last question's words when its own find nothing even there.
         A question that found something elsewhere and does not lean on the last is a new topic."""
         documents = tuple(session.last_documents)
         leaning = intents.leans_on_last(text) or intents.points_back(text) or self._about(text, documents)
         if not leaning and all(r.hits for r in results):
             return results
         focused = self._inside(text, session.last_terms if leaning else [], documents, default)
+        if not leaning and not any(r.hits for r in focused):  # its own words too few even there
+            focused = self._inside(text, session.last_terms, documents, default)
         if len(focused) != len(results):
             return results
         return [_kept(own, inside, leaning, documents) for own, inside in zip(results, focused)]

@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -260,7 +260,9 @@ class Searcher:
         fitting = self._fitting_age(query)
         if fitting is not None:
             weights[query.age_term] = self.postings.idf(int(fitting.sum()))
-        allowed = self._allowed(query, kind)
+        # Inside the documents a conversation is about, a place the question does not name (where
+        # the person lives) filters nothing: the document was chosen already, region or none.
+        allowed = self._allowed(query if query.places or not within else replace(query, region=None), kind)
         if within:
             in_documents = self.postings.having("document", list(within))
             allowed = in_documents if allowed is None else allowed & in_documents
