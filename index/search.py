@@ -314,6 +314,12 @@ class Searcher:
             return True
         return term not in self.vocabulary.concepts and not analysis.is_word(term)
 
+    def _written_out(self, record: Record, term: str) -> bool:
+        """The record writes, word for word, a written form of the term that no index term
+        stands for (低保 → 最低生活保障)."""
+        forms = self.synonyms.literal.get(term)
+        return bool(forms) and _holds_literally(record, forms)
+
     def _fitting_age(self, query: Query) -> np.ndarray | None:
         """The records whose age bands hold the asked age (None: no age asked, or no record has one)."""
         if query.age is None:
@@ -359,6 +365,7 @@ class Searcher:
         if record is None:
             return None  # retired after this index generation was opened
         matched = matched + tuple(t for t, parts in spelled.items() if t not in matched and _spelled_out(record, parts))
+        matched = matched + tuple(t for t in weights if t not in matched and self._written_out(record, t))
         if query.age is not None and set(matched) <= {query.age_term}:
             return None  # an age qualifies what is asked; alone it is no topic (80了，还能买重疾险吗)
         confidence = coverage(weights, matched, self.unknown_weight, self.vocabulary.concepts)
@@ -371,6 +378,10 @@ class Searcher:
             confidence *= MISSING_CONCEPT  # asked how much money, the record names none
         boost = 1.0 + 0.3 * _kind_fits(query.kind_hint, record.kind) + _region_fit(query.region, record.region)
         return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched, "")
+
+
+def _holds_literally(record: Record, forms: tuple[str, ...]) -> bool:
+    return any(form in record.text or form in record.title for form in forms)
 
 
 def compounds(weights: dict[str, float]) -> dict[str, list[str]]:

@@ -29,6 +29,9 @@ class Synonyms:
     # words (老年证 → 老年 + 证) keeps its words: measured on both seed sets, standing whole there
     # lost more than it found. Decided once, with the dictionary in force, not per question.
     phrases: frozenset[str] = frozenset()
+    # written forms the analyzer cuts apart (低保 → 最低生活保障: 最低 + 生活 + 保障), which no one
+    # index term stands for: a record holding one word for word covers the term in its confidence
+    literal: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = DATA / "synonyms.txt") -> "Synonyms":
@@ -42,10 +45,18 @@ class Synonyms:
             for member in members:
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + members))
         written: dict[str, tuple[str, ...]] = {}
+        literal: dict[str, tuple[str, ...]] = {}
         for phrase, words in spoken:
-            found = tuple(term for word in words if (term := _index_term(word)))
-            written[normalize(phrase)] = tuple(dict.fromkeys(written.get(normalize(phrase), ()) + found))
-        return cls(table, written, frozenset(p for p in written if _cut_to_characters(p)))
+            key, forms = normalize(phrase), [normalize(word) for word in words]
+            found = tuple(term for form in forms if (term := _index_term(form)))
+            written[key] = tuple(dict.fromkeys(written.get(key, ()) + found))
+            cut = tuple(form for form in forms if not _index_term(form) and len(form) > 2)
+            literal[key] = tuple(dict.fromkeys(literal.get(key, ()) + cut))
+        for member, others in table.items():  # 居家适老化改造 of a group, cut apart by the analyzer
+            cut = tuple(o for o in others if o != member and len(o) > 2 and not _index_term(o))
+            literal[member] = tuple(dict.fromkeys(literal.get(member, ()) + cut))
+        return cls(table, written, frozenset(p for p in written if _cut_to_characters(p)),
+                   {key: forms for key, forms in literal.items() if forms})
 
     def expand(self, term: str) -> list[tuple[str, float]]:
         """The term itself (weight 1), its synonyms and, for a spoken phrase, the words documents
@@ -58,10 +69,11 @@ class Synonyms:
 def idle_words(spoken: str, written: tuple[str, ...]) -> list[str]:
     """The words of a colloquial pair that no search uses with the dictionary in force, for the
     console to say: a spoken phrase cut into words (老年证 → 老年 + 证) is never one term of a
-    question, and a written form cut apart has no one index term to stand for it."""
+    question, and a written form of two characters cut apart is no index term and too short to
+    be looked for word for word (longer ones are: `literal`)."""
     phrase = normalize(spoken)
     idle = [] if phrase in terms(phrase) or _cut_to_characters(phrase) else [phrase]
-    return idle + [word for word in written if not _index_term(normalize(word))]
+    return idle + [word for word in written if not _index_term(normalize(word)) and len(normalize(word)) <= 2]
 
 
 def _cut_to_characters(phrase: str) -> bool:

@@ -115,6 +115,18 @@ def test_changing_onto_another_phrase_or_a_gone_one_is_refused(tmp_path):
 
 def test_words_no_search_can_use_are_named():
     analysis.use_dictionary(analysis.shipped_dictionary())
-    assert idle_words("交钱", ("收费", "老年人优待证")) == ["老年人优待证"]  # cut into 老年人 + 优待证
+    assert idle_words("交钱", ("收费", "钱乙")) == ["钱乙"]  # 钱 + 乙: no term, too short to look for word for word
+    assert idle_words("交钱", ("收费", "老年人优待证")) == []  # cut into 老年人 + 优待证, looked for word for word
     assert idle_words("看病花钱", ("医疗",)) == ["看病花钱"]  # 看病 + 花钱: never one term of a question
     assert idle_words("搓澡", ("助浴",)) == []
+
+
+def test_a_written_form_cut_apart_is_found_word_for_word(fresh_searcher, tmp_path):
+    """低保 → 最低生活保障: the analyzer cuts the written form into 最低 + 生活 + 保障, so no index
+    term stands for it; a record writing it whole covers 低保 all the same."""
+    fresh_searcher.store.put(Record.from_dict({
+        "id": "test-income", "kind": "policy", "title": "泾源：补贴不算收入",
+        "text": "本办法规定的养老服务补贴不计入城乡最低生活保障家庭收入。", "region": "泾源"}), "test")
+    Lexicon(tmp_path).save_colloquial_pairs(["低保 → 最低生活保障"])
+    hits = {h.record.id: h for r in fresh_searcher.search("泾源养老服务补贴算低保家庭收入吗") for h in r.hits}
+    assert "低保" in hits["test-income"].matched
