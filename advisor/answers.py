@@ -316,8 +316,9 @@ def _best(results: list[Result]) -> float:
 
 
 def _needs_region(result: Result) -> bool:
-    """Good answers from two or more places and no place asked: ask rather than guess."""
-    if result.query.region or len(result.hits) < 2:
+    """Good answers from two or more places and no place asked: ask rather than guess — unless
+    the question names one institution (福海老年公寓价格): its name says where."""
+    if result.query.region or len(result.hits) < 2 or named_hit(result.hits, result.query.normalized):
         return False
     regions = {h.record.region.code for h in result.hits[:3]}
     return "" not in regions and len({code[:4] for code in regions}) >= 2

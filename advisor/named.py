@@ -11,13 +11,14 @@ import re
 from rapidfuzz import fuzz
 
 from index.search import Hit
-from knowledge.regions import Region
+from knowledge.regions import Region, find_mentions
 
 NAMED = 90  # partial ratio from which the question names the institution
 MIN_NAME = 4  # characters: shorter names (养老院) are kinds of place, not names
 
 _PREFIX = re.compile(r"^[^：:]{1,12}[：:]")
 _NOTE = re.compile(r"[（(][^（）()]*[）)]")
+_FULL_NAME = re.compile(r"(?:省|市|区|县|旗|自治州|盟)$")
 
 
 def institution_name(title: str) -> str:
@@ -25,13 +26,25 @@ def institution_name(title: str) -> str:
     return _NOTE.sub("", _PREFIX.sub("", title)).strip()
 
 
+def without_places(name: str) -> str:
+    """'西安市长安区福海老年公寓' → '福海老年公寓': people name a home without the city and district
+    before it. Only full names go (长安区), never a short one: 福海 is a county too, and 老年公寓
+    alone names no home."""
+    while (found := find_mentions(name)) and found[0][0] == 0 and _FULL_NAME.search(found[0][1]) \
+            and len(name) - len(found[0][1]) > MIN_NAME:
+        name = name[len(found[0][1]):]
+    return name
+
+
 def named_hit(hits: list[Hit], question: str) -> Hit | None:
-    """The service or base the question names (the best-matching name, when one matches well)."""
+    """The service or base the question names (the best-matching name, with or without the
+    places it starts with, when one matches well)."""
     scored = []
     for hit in hits:
         name = institution_name(hit.record.title)
         if hit.record.kind in ("service", "base") and len(name) >= MIN_NAME:
-            scored.append((fuzz.partial_ratio(name, question), len(name), hit))
+            ratio = max(fuzz.partial_ratio(form, question) for form in {name, without_places(name)})
+            scored.append((ratio, len(name), hit))
     best = max(scored, key=lambda item: item[:2], default=None)
     return best[2] if best and best[0] >= NAMED else None
 

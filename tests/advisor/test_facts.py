@@ -125,3 +125,13 @@ def test_a_best_fit_holding_the_asked_fact_is_not_passed_over_for_its_document_s
     hits = [sourced("standard", "80周岁至89周岁的老年人，每人每月100元。", 1.0, "rules", ("高龄津贴",)),
             sourced("funding", "市财政按每人每月100元的标准向各区转移支付高龄津贴资金。", 0.78, "rules", ("高龄津贴",))]
     assert answering_first(hits, "amount", "85了高龄津贴的标准每人每月能领多少")[0].record.id == "standard"
+
+
+def test_a_home_is_named_without_the_district_before_its_name():
+    from advisor.named import named_hit, without_places
+    homes = [Hit(Record.from_dict({"id": f"h{n}", "kind": "service", "title": name, "text": "x"}), 10.0, 0.8, (), "")
+             for n, name in enumerate(["长安区福海老年公寓", "碑林区天合老年公寓"])]
+    assert without_places("西安市长安区福海老年公寓") == "福海老年公寓"
+    assert without_places("福海老年公寓") == "福海老年公寓"  # 福海 is a county too: short names stay
+    assert named_hit(homes, "福海老年公寓价格").record.id == "h0"
+    assert named_hit(homes, "老年公寓价格") is None
