@@ -21,7 +21,8 @@ from knowledge.wordfreq import COMMON, general_frequency
 RARE_WORD = 10  # jieba's count under which a listed word is rare enough to be a typo (中新 3, 接到 1490)
 
 _SPLIT = re.compile(r"(?<=[？?！!。；;\n])|(?=(?:另外|还有就是|还想问|顺便问|再问一下|再问))")
-_QUESTION = re.compile(r"[？?]|吗|呢|哪|什么|啥|怎么|咋|多少|几|谁|有没有|是否|能否|可以|如何|么")
+# what makes a clause ask; 扶手防滑什么的 (and so on), 这么, 那么 ask nothing
+_QUESTION = re.compile(r"[？?]|吗|呢|哪|什么(?!的)|啥(?!的)|怎么|咋|多少|几|谁|有没有|是否|能否|可以|如何|(?<![这那多怎什要])么")
 KIND_HINTS = {
     "subsidy": re.compile(r"补贴|补助|津贴|资助|奖励|多少钱|给钱|发钱|消费券|花多少|投入|投资"),
     "location": re.compile(r"哪里|在哪|哪儿|哪家|哪几家|哪些(?:机构|地方|基地|养老院|敬老院)|地址|电话(?:多少|号码|是多少)|联系方式|怎么联系|怎么去|附近|名单"

@@ -19,6 +19,8 @@ from index.understand import split_questions
     ("能送餐上门吗？座机０７７１－１２３４５６７８", ["能送餐上门吗？，座机０７７１－１２３４５６７８"]),
     ("南宁长者饭堂在哪？谢谢", ["南宁长者饭堂在哪？，谢谢"]),
     ("南宁有哪些养老院？泾源的高龄津贴", ["南宁有哪些养老院？", "泾源的高龄津贴"]),
+    # 什么的 (and so on) asks nothing: one question
+    ("我妈住北京，装个扶手防滑什么的，这个适老化改造去哪儿申请？", ["我妈住北京，装个扶手防滑什么的，这个适老化改造去哪儿申请？"]),
 ])
 def test_split_questions(message, parts):
     assert split_questions(message) == parts
