@@ -24,7 +24,8 @@ from advisor import intents
 from advisor.core import SAFETY, Advisor, clean, remember_slots
 from advisor.reply import Message, Reply
 from advisor.session import Session
-from index.search import Hit, Result, Searcher, occurrences
+from index.fit import occurrences
+from index.search import Hit, Result, Searcher
 from index.understand import Query
 from knowledge.records import Record
 from knowledge.regions import Region, from_code, resolve

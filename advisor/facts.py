@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from index import ages
-from index.search import Hit, occurrences
+from index.fit import occurrences
+from index.search import Hit
 from knowledge.regions import Region
 
 CLOSE = 0.1  # confidences this close count as fitting the question equally well

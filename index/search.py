@@ -7,7 +7,6 @@ every question, so one threshold separates "found it" from "nothing good enough"
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -16,22 +15,22 @@ from pathlib import Path
 import numpy as np
 
 from index import ages, analysis, engine
+from index.fit import (compounds, coverage, holds_literally, kind_fits, names_money, region_fit,
+                       snippet, spelled_out)
 from index.generation import Loaded, Opened, load_aside, open_generation, vocabulary_of
 from index.scoring import SegmentCache, top
 from index.synonyms import Synonyms
-from index.understand import KIND_HINTS, Query, understand
+from index.understand import Query, understand
 from knowledge.records import Record
 from knowledge.regions import Region, resolve
 from knowledge.store import Store
 
 THRESHOLD = 0.5
-COMPOUND_GAP = 3  # characters between a compound's pieces that still spell it (高龄老年人津贴)
 FOCUSED = 0.3  # the threshold inside the document a conversation is about (a follow-up's own words)
 FIELD_BOOSTS = engine.TEXT_FIELDS  # BM25F: title and tags above body
 CANDIDATES = 40  # best-scored records the confidence then judges
 NATIONAL_DISCOUNT = 0.75
 MISSING_CONCEPT = 0.8
-UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
 BACKGROUND_FROM = 5_000  # records: a dictionary change rebuilds an index this large in a process of its own
 RETRY_BUILD_S = 60.0  # seconds before a failed background rebuild is tried again
 ASIDE_FROM = 500  # store changes: from this many (a bulk import) the index is caught up and read aside
@@ -318,7 +317,7 @@ class Searcher:
         """The record writes, word for word, a written form of the term that no index term
         stands for (低保 → 最低生活保障)."""
         forms = self.synonyms.literal.get(term)
-        return bool(forms) and _holds_literally(record, forms)
+        return bool(forms) and holds_literally(record, forms)
 
     def _fitting_age(self, query: Query) -> np.ndarray | None:
         """The records whose age bands hold the asked age (None: no age asked, or no record has one)."""
@@ -364,7 +363,7 @@ class Searcher:
         record = self.records.get(record_id)
         if record is None:
             return None  # retired after this index generation was opened
-        matched = matched + tuple(t for t, parts in spelled.items() if t not in matched and _spelled_out(record, parts))
+        matched = matched + tuple(t for t, parts in spelled.items() if t not in matched and spelled_out(record, parts))
         matched = matched + tuple(t for t in weights if t not in matched and self._written_out(record, t))
         if query.age is not None and set(matched) <= {query.age_term}:
             return None  # an age qualifies what is asked; alone it is no topic (80了，还能买重疾险吗)
@@ -374,124 +373,7 @@ class Searcher:
             score *= NATIONAL_DISCOUNT
         if any(t in self.vocabulary.concepts and t not in matched for t in weights):
             confidence *= MISSING_CONCEPT  # asked about 失独, the record is about 家庭养老床位
-        if query.kind_hint == "subsidy" and record.kind != "subsidy" and not _names_money(matched):
+        if query.kind_hint == "subsidy" and record.kind != "subsidy" and not names_money(matched):
             confidence *= MISSING_CONCEPT  # asked how much money, the record names none
-        boost = 1.0 + 0.3 * _kind_fits(query.kind_hint, record.kind) + _region_fit(query.region, record.region)
+        boost = 1.0 + 0.3 * kind_fits(query.kind_hint, record.kind) + region_fit(query.region, record.region)
         return Hit(record, score * boost * (0.5 + confidence), round(confidence, 3), matched, "")
-
-
-def _holds_literally(record: Record, forms: tuple[str, ...]) -> bool:
-    return any(form in record.text or form in record.title for form in forms)
-
-
-def compounds(weights: dict[str, float]) -> dict[str, list[str]]:
-    """Question terms that other terms of the question spell out whole: 高龄津贴 = 高龄 + 津贴.
-    jieba's search mode gives a compound and its pieces; a record writing 高龄老年人津贴 has
-    both pieces and so covers the compound, though it never writes it."""
-    found = {}
-    for compound in weights:
-        pieces = [t for t in weights if t != compound and len(t) > 1 and t in compound]
-        parts = sorted((p for p in pieces if not any(p != q and p in q for q in pieces)), key=compound.find)
-        covered = {i for part in parts for start in occurrences(compound, part) for i in range(start, start + len(part))}
-        if parts and len(covered) == len(compound):
-            found[compound] = parts
-    return found
-
-
-def _spelled_out(record: Record, parts: list[str]) -> bool:
-    """The pieces of a compound stand close together, in order, with words between (高龄老年人津贴).
-    Written together, the index would hold the compound unless the text cuts it otherwise
-    (旅居养老|保险 is no 养老保险)."""
-    pattern = f".{{1,{COMPOUND_GAP}}}".join(re.escape(p) for p in parts)
-    return any(re.search(pattern, text) for text in (record.title, record.text))
-
-
-def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight: float,
-             concepts: frozenset[str] = frozenset()) -> float:
-    """Share of the question's informative weight that a record covers (0–1).
-
-    Words no record contains count at a quarter when they are everyday words (瘫, 下棋): one odd
-    word in a colloquial question must not sink a good match. A domain concept the knowledge
-    lacks (养老金, 失独) counts fully: the question is about something we cannot answer.
-    A record holding only a piece of a question word (五保 of 五保户) covers that word in the
-    proportion its piece stands for, not just the piece's own small share (_group_cover).
-    """
-    known = sum(w for w in weights.values() if w < unknown_weight)
-    unknown = [(t, w) for t, w in weights.items() if w >= unknown_weight]
-    total = known + sum(w if t in concepts else UNKNOWN_SHARE * w for t, w in unknown)
-    groups = _word_groups([t for t, w in weights.items() if w < unknown_weight])
-    covered = sum(_group_cover(group, weights, matched) for group in groups)
-    covered += sum(weights[t] for t in matched if weights[t] >= unknown_weight)
-    return covered / total if total else 0.0
-
-
-def _word_groups(terms: list[str]) -> list[list[str]]:
-    """Each question word (the longest terms) with the pieces jieba's search mode adds inside
-    it (五保户: 五保, 保户); a piece inside several words goes with the longest."""
-    heads = [t for t in terms if not any(t != u and t in u for u in terms)]
-    groups = {head: [head] for head in heads}
-    for term in terms:
-        if term not in groups:
-            groups[max((h for h in heads if term in h), key=len)].append(term)
-    return list(groups.values())
-
-
-def _group_cover(group: list[str], weights: dict[str, float], matched: tuple[str, ...]) -> float:
-    """The whole group's weight when the record has the word; else the share of it its best
-    piece stands for (五保 of 五保户: a record of 五保供养 is about the word, less surely)."""
-    whole = sum(weights[t] for t in group)
-    if group[0] in matched:
-        return whole
-    best = max((weights[t] for t in group[1:] if t in matched), default=0.0)
-    return whole * min(1.0, best / max(weights[t] for t in group)) if best else 0.0
-
-
-def _region_fit(wanted: Region | None, region: Region) -> float:
-    """Records of exactly the asked place first, then places inside it, then the containing
-    province, then national ones: a question about 广东 wants 广东's own list before 深圳's."""
-    if not wanted or not region.code:
-        return 0.0
-    if region.code == wanted.code:
-        return 0.6
-    return 0.4 if wanted.contains(region) else 0.1
-
-
-def _names_money(matched: tuple[str, ...]) -> bool:
-    return any(KIND_HINTS["subsidy"].search(t) for t in matched)
-
-
-def _kind_fits(hint: str | None, kind: str) -> bool:
-    return (hint == "subsidy" and kind == "subsidy") or (hint == "location" and kind in ("service", "base"))
-
-
-def snippet(text: str, matched: tuple[str, ...], width: int = 60) -> str:
-    """A window of the record text around the first matched word, matched words in 【】."""
-    positions = [text.find(t) for t in matched if t in text]
-    start = max(min(positions, default=0) - width // 3, 0)
-    piece = text[start:start + width]
-    marked, last = [], 0
-    for begin, end in _merged_spans(piece, matched):
-        marked += [piece[last:begin], "【", piece[begin:end], "】"]
-        last = end
-    marked.append(piece[last:])
-    return ("…" if start else "") + "".join(marked) + ("…" if start + width < len(text) else "")
-
-
-def _merged_spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Every occurrence of the words, overlapping ones merged (老年养护院 ⊃ 养护院)."""
-    spans = sorted((m, m + len(w)) for w in words if w for m in occurrences(text, w))
-    merged: list[tuple[int, int]] = []
-    for begin, end in spans:
-        if merged and begin <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((begin, end))
-    return merged
-
-
-def occurrences(text: str, word: str) -> list[int]:
-    found, at = [], text.find(word)
-    while at >= 0:
-        found.append(at)
-        at = text.find(word, at + 1)
-    return found

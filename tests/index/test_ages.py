@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from index import ages
-from index.search import Searcher, compounds
+from index.fit import compounds
+from index.search import Searcher
 from knowledge.records import Record
 from knowledge.store import Store
 

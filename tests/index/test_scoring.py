@@ -71,7 +71,7 @@ def test_opening_reads_the_commonest_words_listed_at_build(fresh_searcher):
 def test_a_piece_of_a_question_word_covers_that_word_in_proportion():
     """五保 of 五保户: a record of 五保供养 covers the word more than the piece's own small weight
     would say, less than a record holding 五保户 itself."""
-    from index.search import coverage
+    from index.fit import coverage
 
     weights = {"五保户": 6.5, "五保": 3.5, "保户": 6.5, "政府": 1.0}
     whole = coverage(weights, ("五保户", "五保", "保户"), unknown_weight=7.6)
