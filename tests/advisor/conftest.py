@@ -8,6 +8,7 @@ import pytest
 from advisor.core import Advisor
 from advisor.reply import Message
 from knowledge.cli import load_starter
+from knowledge.records import Record
 from knowledge.store import Store
 
 _users = itertools.count(1)
@@ -22,6 +23,25 @@ def advisor(tmp_path_factory) -> Advisor:
     yield bot
     bot.store.close()
     store.close()
+
+
+def advisor_over(data_dir, region: str, records: list[tuple[str, dict, str]]) -> Advisor:
+    """An advisor over policy records written by a test — (id, source, text), titled by their
+    first words, all of `region` — in a data dir of its own. The caller closes `advisor.store`."""
+    store = Store.in_dir(data_dir)
+    try:
+        for ident, source, text in records:
+            store.put(Record.from_dict({"id": ident, "kind": "policy", "title": text[:12], "text": text,
+                                        "region": region, "source": source}), actor="test")
+    finally:
+        store.close()
+    return Advisor.open(data_dir)
+
+
+def conversation(advisor: Advisor, *turns: str, user: str = "") -> list:
+    """Each turn's Reply, all from one new user."""
+    user = user or f"talk-{next(_users)}"
+    return [advisor.handle(Message(user_id=user, text=turn, channel="test")) for turn in turns]
 
 
 class SearchSpy:

@@ -6,16 +6,11 @@ follow-up to a question about the 讲座 it is about the 讲座's report.
 """
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from advisor.core import Advisor
-from advisor.reply import Message
-from knowledge.records import Record
-from knowledge.store import Store
+from tests.advisor.conftest import advisor_over, conversation
 
-_users = itertools.count(1)
 NEWS = {"title": "麻石社区开展冬病夏治讲座", "file": "news.html", "date": "2023-07-06"}
 RULES = {"title": "某市医疗机构管理办法", "file": "rules.md", "doc_no": "某政发〔2020〕1号", "date": "2020-01-01"}
 RECORDS = [
@@ -28,20 +23,9 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def advisor(tmp_path_factory) -> Advisor:
-    data_dir = tmp_path_factory.mktemp("focus")
-    store = Store.in_dir(data_dir)
-    for ident, source, text in RECORDS:
-        store.put(Record.from_dict({"id": ident, "kind": "policy", "title": text[:12], "text": text,
-                                    "region": "广东省深圳市", "source": source}), actor="test")
-    bot = Advisor.open(data_dir)
+    bot = advisor_over(tmp_path_factory.mktemp("focus"), "广东省深圳市", RECORDS)
     yield bot
     bot.store.close()
-    store.close()
-
-
-def conversation(advisor: Advisor, *turns: str):
-    user = f"focus-{next(_users)}"
-    return [advisor.handle(Message(user_id=user, text=turn, channel="test")) for turn in turns]
 
 
 def cited(reply) -> set[str]:

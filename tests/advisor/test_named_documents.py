@@ -6,18 +6,13 @@ answered from the 养老服务条例, whatever the other holds.
 """
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from advisor.core import Advisor
 from advisor.named import title_core
-from advisor.reply import Message
-from knowledge.records import Record
 from knowledge.regions import NATIONAL, resolve
-from knowledge.store import Store
+from tests.advisor.conftest import advisor_over, conversation
 
-_users = itertools.count(1)
 SERVICES = {"title": "海南省养老服务条例", "file": "services.md", "date": "2023-05-24"}
 INSTITUTIONS = {"title": "海南省养老机构管理条例", "file": "institutions.md", "date": "2014-05-30"}
 RECORDS = [
@@ -32,19 +27,13 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def advisor(tmp_path_factory) -> Advisor:
-    data_dir = tmp_path_factory.mktemp("named")
-    store = Store.in_dir(data_dir)
-    for ident, source, text in RECORDS:
-        store.put(Record.from_dict({"id": ident, "kind": "policy", "title": text[:12], "text": text,
-                                    "region": "海南省", "source": source}), actor="test")
-    bot = Advisor.open(data_dir)
+    bot = advisor_over(tmp_path_factory.mktemp("named"), "海南省", RECORDS)
     yield bot
     bot.store.close()
-    store.close()
 
 
 def ask(advisor: Advisor, text: str):
-    return advisor.handle(Message(user_id=f"named-{next(_users)}", text=text, channel="test"))
+    return conversation(advisor, text)[0]
 
 
 @pytest.mark.parametrize("question, document, date", [

@@ -6,37 +6,26 @@ reply as before. Harm under way (打, 不给饭吃) always gets the abuse reply 
 """
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from advisor import safety
 from advisor.core import Advisor
 from advisor.intents import detect
-from advisor.reply import Message
-from knowledge.records import Record
-from knowledge.store import Store
+from tests.advisor.conftest import advisor_over, conversation
 
-_users = itertools.count(1)
 LAW = {"title": "某省居家养老服务条例", "file": "law.md", "date": "2021-01-01"}
 TEXTS = ["子女不履行赡养老人义务的，记入个人信用记录，纳入个人诚信平台。", "赡养人不得以放弃继承权为由拒绝履行赡养义务。"]
 
 
 @pytest.fixture(scope="module")
 def advisor(tmp_path_factory) -> Advisor:
-    data_dir = tmp_path_factory.mktemp("neglect")
-    store = Store.in_dir(data_dir)
-    for n, text in enumerate(TEXTS):
-        store.put(Record.from_dict({"id": f"law-{n}", "kind": "policy", "title": text[:10], "text": text,
-                                    "region": "河北省", "source": LAW}), actor="test")
-    bot = Advisor.open(data_dir)
+    bot = advisor_over(tmp_path_factory.mktemp("neglect"), "河北省", [(f"law-{n}", LAW, text) for n, text in enumerate(TEXTS)])
     yield bot
     bot.store.close()
-    store.close()
 
 
 def ask(advisor: Advisor, text: str):
-    return advisor.handle(Message(user_id=f"neglect-{next(_users)}", text=text, channel="test"))
+    return conversation(advisor, text)[0]
 
 
 def test_neglect_is_detected_as_such():
