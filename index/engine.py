@@ -32,6 +32,7 @@ from index import ages, analysis
 from index.analysis import ChineseAnalyzer, ChineseText, analyse
 from index.bulk import write_segments
 from index.lexicon import Lexicon
+from index.shared_lexicon import SharedLexicon, shared_of
 from index.scoring import segment_readers, hot_terms
 from knowledge.records import UNIT_LABELS, Record
 from knowledge.store import Store
@@ -108,10 +109,11 @@ def fingerprint(dictionary: tuple | None = None, change_log: str = "") -> str:
 
 
 class IndexFiles:
-    def __init__(self, data_dir: Path | str):
+    def __init__(self, data_dir: Path | str, shared_lexicon: SharedLexicon | None = None):
+        """`shared_lexicon`: where the lexicon is shared with other nodes (a searcher's follows it)."""
         self.root = Path(data_dir) / "index"
         self.current = self.root / "current"
-        self.lexicon = Lexicon(data_dir)
+        self.lexicon = Lexicon(data_dir, shared_lexicon)
 
     def dictionary(self) -> tuple[tuple[str, int], ...]:
         """The data dir's domain dictionary in force (its console override, else the shipped one)."""
@@ -328,6 +330,8 @@ def _rebuild_data_dir(data_dir: str, database_url: str) -> None:
 
 def ensure_current(store: Store, files: IndexFiles) -> None:
     """Build when missing or built with another schema or dictionary; otherwise catch up
-    (in bulk when far behind)."""
+    (in bulk when far behind). With a shared database the lexicon saved on any node is mirrored
+    first: a node started after a dictionary save builds with that dictionary."""
+    Lexicon(files.root.parent, shared_of(store)).follow()
     bring_current(store, files)
     analysis.use_dictionary(files.dictionary())

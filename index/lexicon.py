@@ -8,6 +8,10 @@ process of that data dir uses. Readers notice a save by `stamp()` — one `stat`
 searcher can check on every search without reading anything. A synonym or colloquial change
 takes effect at the next search; a dictionary change changes how text is cut into words, so
 the index is rebuilt (index/engine.py compares the dictionary's fingerprint) and swapped in.
+
+With a shared database (ADVISOR_DATABASE_URL) a Lexicon is given its SharedLexicon
+(index/shared_lexicon.py): a save goes to every node, and `stamp()` first mirrors what another
+node saved into these files — everything downstream reads the files as on one box.
 """
 from __future__ import annotations
 
@@ -16,11 +20,16 @@ import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.analysis import DATA, DEFAULT_FREQ, normalize, parse_dictionary, read_word_file, use_dictionary
 from index.synonyms import idle_words
 
+if TYPE_CHECKING:
+    from index.shared_lexicon import SharedLexicon
+
 DICTIONARY, SYNONYMS, COLLOQUIAL = "dictionary.txt", "synonyms.txt", "colloquial.txt"
+NAMES = (DICTIONARY, SYNONYMS, COLLOQUIAL)
 MAX_WORD = 20  # characters; longer "words" are sentences
 _WORD = re.compile(r"^[\u4E00-\u9FD5a-z0-9+#&._%\-]+$")  # what jieba can keep as one word
 _FREQ, _TAG = re.compile(r"^[1-9][0-9]{0,8}$"), re.compile(r"^[a-z]{1,4}$")
@@ -35,8 +44,9 @@ Pair = tuple[str, tuple[str, ...]]  # (how people say it, how documents write it
 
 
 class Lexicon:
-    def __init__(self, data_dir: Path | str):
+    def __init__(self, data_dir: Path | str, shared: "SharedLexicon | None" = None):
         self.dir = Path(data_dir) / "lexicon"
+        self.shared = shared  # the overrides every node shares (PostgreSQL), or None: files only
 
     def path(self, name: str) -> Path:
         """The file in force: the data dir's override when there is one, else the shipped one."""
@@ -44,8 +54,28 @@ class Lexicon:
         return override if override.exists() else DATA / name
 
     def stamp(self) -> tuple:
-        """Changes whenever either override is saved, added or removed (inode, mtime, size)."""
-        return tuple(_stat(self.dir / name) for name in (DICTIONARY, SYNONYMS, COLLOQUIAL))
+        """Changes whenever an override is saved, added or removed (inode, mtime, size). With a
+        shared database, a save on another node is mirrored here first (`follow`)."""
+        self.follow()
+        return tuple(_stat(self.dir / name) for name in NAMES)
+
+    def follow(self) -> None:
+        """Bring the overrides in line with the shared database's, if there is one (one small
+        query at most every second or so: index/shared_lexicon.py)."""
+        if self.shared is not None:
+            self.shared.pull(self)
+
+    def override_text(self, name: str) -> str | None:
+        """The data dir's override as written, or None while the shipped file is in force."""
+        try:
+            return (self.dir / name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def mirror(self, name: str, text: str) -> None:
+        """Make `text` the override `name` (another node's save), unless it already is."""
+        if self.override_text(name) != text:
+            self.write_file(name, text)
 
     # -- reading ------------------------------------------------------------------------
     def dictionary_entries(self) -> tuple[tuple[str, int], ...]:
@@ -175,17 +205,37 @@ class Lexicon:
             self._write(SYNONYMS, [" ".join(group) for group in check_groups(groups)])
 
     def _write(self, name: str, lines: list[str]) -> None:
+        """Inside `_locked`: the file here, or with a shared database the row every node mirrors
+        (and this file once the row is committed)."""
+        text = HEADERS[name] + "".join(line + "\n" for line in lines)
+        if self.shared is None:
+            self.write_file(name, text)
+        else:
+            self.shared.publish(name, text)
+
+    def write_file(self, name: str, text: str) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".{name}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(HEADERS[name] + "".join(line + "\n" for line in lines))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.dir / name)
 
     @contextmanager
     def _locked(self):
-        """One writer at a time across processes (two console users adding synonyms at once)."""
+        """One writer at a time: across this node's processes, and with a shared database
+        across every node's (two console users adding synonyms at once both keep theirs)."""
+        with self.file_lock():
+            if self.shared is None:
+                yield
+                return
+            with self.shared.editing(self):
+                yield
+
+    @contextmanager
+    def file_lock(self):
+        """One writer of this data dir's files at a time across processes."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / "write.lock", "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)

@@ -19,6 +19,7 @@ from index.fit import (compounds, coverage, holds_literally, kind_fits, names_mo
                        snippet, spelled_out)
 from index.generation import Loaded, Opened, load_aside, open_generation, vocabulary_of
 from index.scoring import SegmentCache, top
+from index.shared_lexicon import shared_of
 from index.synonyms import Synonyms
 from index.understand import Query, understand
 from knowledge.records import Record
@@ -56,12 +57,15 @@ class Searcher:
     """One per process (whoosh searchers are not thread-safe: a lock guards this one)."""
 
     def __init__(self, store: Store, data_dir: Path | str, threshold: float = THRESHOLD):
-        self.store, self.files, self.threshold = store, engine.IndexFiles(data_dir), threshold
+        self.store, self.threshold = store, threshold
+        self.files = engine.IndexFiles(data_dir, shared_of(store))
         self.lexicon = self.files.lexicon  # the data dir's dictionary and synonyms (console-editable)
         self._lock = threading.RLock()
         self._segments = SegmentCache()  # posting arrays per whoosh segment, kept across generations
         self.generation = 0  # bumped whenever another index generation is opened
-        self._stamp = self.lexicon.stamp()  # taken before reading: a save in between is seen next time
+        # Taken before reading (a save in between is seen next time), and after mirroring the
+        # shared lexicon (PostgreSQL): the dictionary read next is what every node saved.
+        self._stamp = self.lexicon.stamp()
         self._builder = None  # a process bringing the index current: (process, target, started)
         self._loading = None  # a Future of the generation being read aside (index/generation.py)
         self.dictionary = self.files.dictionary()
@@ -98,7 +102,7 @@ class Searcher:
 
     def refresh(self) -> None:
         """Catch up with changes any process may have made: a saved dictionary or synonyms
-        (one stat per file tells), and store edits — a few are applied here (only the changed
+        (one stat per file tells; on PostgreSQL mirrored from any node first), and store edits — a few are applied here (only the changed
         records reloaded, the index caught up, its new generation opened); a large change is
         done aside (`_change_aside`) while the open generation serves, and swapped in here
         once it is there. Never waits for another process's index write."""
