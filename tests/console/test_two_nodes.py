@@ -1,8 +1,9 @@
 """Two console nodes on one PostgreSQL database (ADVISOR_DATABASE_URL), each with its own data
 dir: a console login made on node A is valid on node B, a takeover made on A silences the bot
 on B, what B answered (its transcript, the 转人工 case it opened) is read on A's console, and a
-knowledge edit saved on A is what B answers from once B's index has caught up — what a load
-balancer spreading elders' and advisors' requests over several nodes relies on."""
+knowledge edit saved on A is what B answers from once B's index has caught up, and a colloquial
+pair saved in A's 词典 page is what B's bot searches with — what a load balancer spreading
+elders' and advisors' requests over several nodes relies on."""
 from __future__ import annotations
 
 import shutil
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from tests.console.conftest import ADVISOR, app_config, login, post
+from tests.console.conftest import ADMIN, ADVISOR, app_config, login, open_store, post
 from tests.console.test_conversations import ask, new_user, transcript_path
 from tests.console.test_records import QUESTION, RECORD, form_of
 from webhook.app import create_app
@@ -84,6 +85,23 @@ def test_a_knowledge_edit_on_one_node_is_answered_on_the_other(app, node_b):
     assert "府前大街88号" in on_a.get(f"/console/records/{RECORD}").get_data(as_text=True)
     on_b = _on(node_b, on_a)
     assert "府前大街88号" in on_b.get(f"/console/records/{RECORD}").get_data(as_text=True)
+
+
+def test_a_colloquial_pair_saved_on_one_node_is_used_on_the_other(app, node_b, console_dir):
+    question = "南宁哪里能搓澡"  # 搓澡 is in no record, no synonym group and no colloquial pair
+    assert not ask(node_b.test_client(), new_user(), question)["sources"]
+    on_a = login(app.test_client(), ADMIN)
+    assert post(on_a, "/console/lexicon/colloquial", {"spoken": "搓澡", "written": "助浴"}).status_code == 302
+    deadline = time.monotonic() + 10  # node B looks at the shared lexicon at most every second
+    while not ask(node_b.test_client(), new_user(), question)["sources"]:
+        assert time.monotonic() < deadline, "node B's bot never used node A's colloquial pair"
+        time.sleep(0.2)
+    listed = _on(node_b, on_a).get("/console/lexicon/", query_string={"q": "搓澡"}).get_data(as_text=True)
+    assert '<td class="spoken">搓澡</td>' in listed
+    with open_store(console_dir) as store:
+        saved = store.shared.connection().execute("SELECT version, saved_by FROM lexicon WHERE name = ?",
+                                                  ["colloquial.txt"]).fetchone()
+    assert saved == (1, f"console:{ADMIN[0]}")
 
 
 def _csrf(client) -> str:

@@ -2,13 +2,15 @@
 console request is short; its shared tables in ADVISOR_DATABASE_URL when set), the signed-in
 account, and the audit trail.
 
-Views call `store()`, `user()` and `audit(...)` instead of opening things themselves, so every
+Views call `store()`, `lexicon()`, `user()` and `audit(...)` instead of opening things themselves, so every
 change they make is attributed to the person who made it.
 """
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g
 
+from index.lexicon import Lexicon
+from index.shared_lexicon import shared_of
 from knowledge.clock import china_clock
 from knowledge.accounts import Account, Accounts
 from knowledge.audit import AuditLog
@@ -25,6 +27,14 @@ def store() -> Store:
     if "console_store" not in g:
         g.console_store = Store.in_dir(current_app.config["DATA_DIR"], current_app.config.get("ADVISOR_DATABASE_URL", ""))
     return g.console_store
+
+
+def lexicon() -> Lexicon:
+    """The data dir's lexicon; with a shared database (ADVISOR_DATABASE_URL) caught up with
+    what any node saved, and saved for every node, attributed to the signed-in account."""
+    lexicon = Lexicon(current_app.config["DATA_DIR"], shared_of(store(), actor()))
+    lexicon.follow()
+    return lexicon
 
 
 def _close_store(_exc) -> None:

@@ -3,7 +3,8 @@
 elders say it, how documents write it (交钱 → 缴费 收费) — one pair at a time (an admin's: each
 pair changes every question that uses the phrase).
 
-index.lexicon validates and writes to the data dir; the bot's searcher is then refreshed on the
+index.lexicon validates and writes to the data dir (with ADVISOR_DATABASE_URL to the shared
+database too, which every node mirrors: index/shared_lexicon.py); the bot's searcher is then refreshed on the
 advisor thread before the page says "saved", so the next question already uses the change (a
 dictionary change rebuilds the index, a few seconds; a synonym change does not). Each save is
 audited with what it added and removed, not the whole list.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from index.lexicon import Lexicon, Pair, pair_line
 from webhook.console import colloquial, context
@@ -27,13 +28,13 @@ log = logging.getLogger(__name__)
 
 @bp.get("/")
 def index():
-    return _page(_lexicon())
+    return _page(context.lexicon())
 
 
 @bp.post("/dictionary")
 @admin_required
 def save_dictionary():
-    lexicon, text = _lexicon(), request.form.get("dictionary", "")
+    lexicon, text = context.lexicon(), request.form.get("dictionary", "")
     before = set(lexicon.dictionary())
     try:
         lexicon.save_dictionary([line.strip() for line in text.splitlines() if line.strip()])
@@ -49,7 +50,7 @@ def save_dictionary():
 @bp.post("/synonyms")
 @admin_required
 def save_synonyms():
-    lexicon, text = _lexicon(), request.form.get("synonyms", "")
+    lexicon, text = context.lexicon(), request.form.get("synonyms", "")
     before = _groups(lexicon.synonym_groups())
     try:
         lexicon.save_synonym_groups([line.split() for line in text.splitlines()
@@ -65,7 +66,7 @@ def save_synonyms():
 
 @bp.post("/synonym")
 def add_synonym():
-    lexicon = _lexicon()
+    lexicon = context.lexicon()
     word, to_word = request.form.get("word", "").strip(), request.form.get("to_word", "").strip()
     try:
         lexicon.add_synonym(word, to_word)
@@ -79,7 +80,7 @@ def add_synonym():
 @bp.post("/colloquial")
 @admin_required
 def add_colloquial():
-    lexicon, form = _lexicon(), colloquial.sent("add")
+    lexicon, form = context.lexicon(), colloquial.sent("add")
     try:
         spoken, written = lexicon.add_colloquial(form.spoken, form.written)
     except ValueError as exc:
@@ -92,7 +93,7 @@ def add_colloquial():
 @bp.post("/colloquial/edit")
 @admin_required
 def change_colloquial():
-    lexicon, form = _lexicon(), colloquial.sent("edit")
+    lexicon, form = context.lexicon(), colloquial.sent("edit")
     try:
         before, after = lexicon.change_colloquial(form.was, form.spoken, form.written)
     except ValueError as exc:
@@ -106,7 +107,7 @@ def change_colloquial():
 @bp.post("/colloquial/delete")
 @admin_required
 def remove_colloquial():
-    lexicon, form = _lexicon(), colloquial.sent("delete")
+    lexicon, form = context.lexicon(), colloquial.sent("delete")
     try:
         spoken, written = lexicon.remove_colloquial(form.spoken)
     except ValueError as exc:
@@ -119,10 +120,6 @@ def remove_colloquial():
 def _colloquial_refused(lexicon: Lexicon, form: Form, exc: ValueError):
     form.error = _chinese(exc)
     return _page(lexicon, colloquial_form=form), 400
-
-
-def _lexicon() -> Lexicon:
-    return Lexicon(current_app.config["DATA_DIR"])
 
 
 def _groups(groups: list[list[str]]) -> set[frozenset[str]]:
@@ -154,7 +151,7 @@ def _applied(done: str, pair: Pair | None = None) -> None:
                       "知识库较大，索引正在后台按新词典重建，完成后机器人自动用上新的词；在此之前仍按原来的词回答。"),
               "success")
     if pair is not None:
-        _warn_idle(_lexicon(), pair)
+        _warn_idle(context.lexicon(), pair)
 
 
 def _warn_idle(lexicon: Lexicon, pair: Pair) -> None:

@@ -10,10 +10,10 @@ import logging
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from index.analysis import terms
-from index.lexicon import MAX_WORD, Lexicon
+from index.lexicon import MAX_WORD
 from knowledge.conversations import MessageLog
 from webhook.console import context
 from webhook.console.unanswered_groups import MAX_ITEMS, THRESHOLD, Group, group, to_item
@@ -134,7 +134,7 @@ def _add_synonym(word: str, to_word: str) -> None:
     """Write the synonym, then catch the bot's searcher up on its own thread (it is not thread-safe).
     Should the refresh fail, the synonym is saved all the same and every searcher picks it up at
     its next search: that is logged, not shown as a failure."""
-    Lexicon(current_app.config["DATA_DIR"]).add_synonym(word, to_word)
+    context.lexicon().add_synonym(word, to_word)
     try:
         runtime().refresh_searcher()
     except Exception:  # noqa: BLE001 - the save itself succeeded
