@@ -111,9 +111,10 @@ def test_two_nodes_saving_at_once_both_keep_their_pair(nodes):
         lexicon.add_colloquial(spoken, written)
 
     with ThreadPoolExecutor(2) as pool:
-        saves = [pool.submit(add, node_a, "a", "搓澡", "助浴"), pool.submit(add, node_b.store, "b", "泡脚", "足浴")]
+        saves = [pool.submit(add, node_a, "a", "搓澡", "助浴"),
+                 pool.submit(add, node_b.store, "b", "泡脚", "足浴")]
         for save in saves:
-            save.result()
+            save.result()  # a failed save fails the test
     for store in (node_a, node_b.store):
         lexicon = shared_lexicon(store, "reader")
         lexicon.follow()
