@@ -28,7 +28,7 @@ from index.lexicon import NAMES, Lexicon
 from knowledge.database import PostgresDb
 from knowledge.store import Store, now
 
-CHECK_EVERY = 1.0  # seconds between two looks at the shared versions, per searcher
+CHECK_EVERY = 1.0  # seconds between two looks at the shared versions, per searcher (a console request looks once)
 LEXICON_WRITES = "lexicon"  # the turn lexicon writers on every node take (PostgresDb.serialize)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lexicon (name TEXT PRIMARY KEY, body TEXT NOT NULL, version INTEGER NOT NULL,
