@@ -6,6 +6,7 @@ so one confidence separates "found it" from "nothing good enough" whatever the q
 """
 from __future__ import annotations
 
+import math
 import re
 
 from index.understand import KIND_HINTS
@@ -14,6 +15,7 @@ from knowledge.regions import Region
 
 COMPOUND_GAP = 3  # characters between a compound's pieces that still spell it (高龄老年人津贴)
 UNKNOWN_SHARE = 0.25  # a word no record contains says little about which record fits: it counts a quarter
+RARITY_CAP = math.log(1 + 2000)  # no word weighs more than one in a 2,000th of the records (idf ≈ 7.6)
 
 
 def holds_literally(record: Record, forms: tuple[str, ...]) -> bool:
@@ -51,7 +53,13 @@ def coverage(weights: dict[str, float], matched: tuple[str, ...], unknown_weight
     lacks (养老金, 失独) counts fully: the question is about something we cannot answer.
     A record holding only a piece of a question word (五保 of 五保户) covers that word in the
     proportion its piece stands for, not just the piece's own small share (_group_cover).
+    No word weighs more than one in a 2,000th of the records (RARITY_CAP): an absent or nearly
+    absent word's idf grows with the knowledge's size, a topic word's hardly does, so uncapped
+    the same question lost confidence as the knowledge grew (泾源老年大学…学学唱歌: 0.73 at 1k
+    records, 0.42 at 100k; a 个省 some record of 100k happens to hold weighed 11 there, 0 at 1k).
     """
+    weights = {t: min(w, RARITY_CAP) for t, w in weights.items()}
+    unknown_weight = min(unknown_weight, RARITY_CAP)
     known = sum(w for w in weights.values() if w < unknown_weight)
     unknown = [(t, w) for t, w in weights.items() if w >= unknown_weight]
     total = known + sum(w if t in concepts else UNKNOWN_SHARE * w for t, w in unknown)
