@@ -78,3 +78,15 @@ def test_a_piece_of_a_question_word_covers_that_word_in_proportion():
     piece = coverage(weights, ("五保",), unknown_weight=7.6)
     assert whole == pytest.approx(16.5 / 17.5)
     assert 3.5 / 17.5 < piece < whole and piece == pytest.approx(16.5 * 3.5 / 6.5 / 17.5)
+
+
+def test_an_absent_word_weighs_no_more_at_100k_records_than_at_2k():
+    """学学 and 唱歌 are in no record: at 1k records their idf is 5.8, at 100k 12.2, while 老年大学's
+    hardly moves. The confidence of the same match must not sink as the knowledge grows."""
+    from index.fit import RARITY_CAP, coverage
+
+    def confidence(unknown_idf: float) -> float:
+        weights = {"老年大学": 3.0, "大学": 3.0, "学学": unknown_idf, "唱歌": unknown_idf}
+        return coverage(weights, ("老年大学", "大学"), unknown_weight=unknown_idf)
+    assert confidence(12.2) == pytest.approx(confidence(RARITY_CAP), abs=1e-3) > 0.6
+    assert confidence(5.8) > confidence(RARITY_CAP)  # below the cap, rarer still weighs more
