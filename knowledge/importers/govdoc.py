@@ -62,7 +62,8 @@ _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔【\[(﹝]\s*\d{4}\s*[〕】\
                      r"|[\u4e00-\u9fff]{2,30}?(?:令|公告)\s*第\s*\d{1,4}\s*号")  # 国务院令第456号, …常委会公告第28号
 _ORG = re.compile(r"(?!关于)[\u4e00-\u9fff()]{2,30}?(?:办公室|办公厅|人民政府|委员会|协会|学会|商会|联合会|中心|局|厅|委|办|部|院)(?:文件)?")
 _DOC_TYPE = re.compile(r"(?:通知|决定|意见|批复|通报|公告|函|报告|方案|办法|规定|细则|计划|规划|总结)》?$")
-_WRAPPER = re.compile(r"关于(?:印发|转发|下发|公布)《?(.+?)》?的(?:通知|决定)$")
+# 关于印发《X》的通知, and …办公厅印发关于X的通知 (the notice names what it issues after 印发)
+_WRAPPER = re.compile(r"(?:关于(?:印发|转发|下发|公布)《?(.+?)》?|(?:印发|转发|下发|公布)《?(关于.+?)》?)的(?:通知|决定)$")
 _PAREN_TAIL = re.compile(r"\([^()]{1,20}\)")
 _SITE_SUFFIX = re.compile(r"\s*[_|｜]\s*[^_|｜]{2,30}$")  # an HTML <title>: '标题_南宁市民政局网站'
 # '标题-其他文件-北京市发展和改革委员会': a column and the site after dashes, the site an organisation or 网
@@ -71,7 +72,7 @@ _SITE_TRAIL = re.compile(r"(?:\s*[-—_|｜]\s*[^-—_|｜]{2,12}){0,2}\s*[-—_
 # The disclosure block stands in the header, or within the first lines when a page's menus push
 # the body's first heading far down; never past DISCLOSURE_UNTIL lines (a long page's body).
 DISCLOSURE_FROM, DISCLOSURE_UNTIL = 40, 400
-_BYLINE = re.compile(r"(?:来源|发布时间|发布日期|阅读次数)\s*:")
+_BYLINE = re.compile(r"(?:来源|发布时间|发布日期|阅读次数)\s*:|^(?:时间|日期)\s*:\s*\d")  # 时间：2022-07-04
 
 
 def _org_name(text: str) -> str:
@@ -105,7 +106,8 @@ class _Header:
 def _read_header(stream: Lines, page_date: str, page_source: str) -> _Header:
     """Metadata from the lines before the body (the first heading or second part), plus a
     closing signature."""
-    body = next((i for i, (_, text) in enumerate(stream) if match_heading(text) or part_start(text)), len(stream))
+    body = next((i for i, (_, text) in enumerate(stream) if match_heading(text) or _opens_part(text, stream)),
+                len(stream))
     disclosure = read_disclosure(stream[:min(max(body, DISCLOSURE_FROM), DISCLOSURE_UNTIL)])
     prelude = [(no, text) for no, text in stream[:body] if no not in disclosure.lines]
     header = _Header(meta=set(disclosure.lines))
@@ -119,21 +121,39 @@ def _read_header(stream: Lines, page_date: str, page_source: str) -> _Header:
     return header
 
 
+def _opens_part(text: str, stream: Lines) -> bool:
+    """A '《…》政策解读' headline opens a part of a notice — unless it is the document's own first
+    line (or that line again, as a page's <h1> repeats its metadata title): then the whole page
+    is the 解读, and the line its title."""
+    return bool(part_start(text)) and _key(text) != _key(stream[0][1])
+
+
 def _cites(text: str, start: int) -> bool:
     return bool(re.search(r"》\s*[(（]?\s*$", text[:start])) or "。" in text[:start]
 
 
 _HISTORY = re.compile(r"通过|修正|修订|公布|发布")
+# one header line may hold several dated statements: '2015年5月1日 施行根据2018年9月7日…修正'
+_DATED = re.compile(r"(?=\d{4}\s*年\s*\d{1,2}\s*月)")
 
 
 def _first_date(prelude: Lines) -> str:
     """When nothing signs the text: a regulation's history lines ('2006年12月29日…会议通过',
     '2017年7月21日…决定修正', '…国务院令第456号公布') date it by its latest adoption, amendment
-    or promulgation (not its 施行 date); anything else by the first date of its header."""
+    or promulgation (not its 施行 date; see _history_date); anything else by the first date of
+    its header."""
     following = [text for _, text in prelude[1:]] + [""]  # a PDF may wrap '…会议通过' onto the next line
-    history = [found for (_, text), after in zip(prelude, following)
-               if (found := find_date(text)) and _HISTORY.search(text + after[:30])]
+    history = [found for (_, text), after in zip(prelude, following) if (found := _history_date(text, after))]
     return history[-1] if history else next((found for _, text in prelude if (found := find_date(text))), "")
+
+
+def _history_date(text: str, after: str) -> str:
+    """The date of a line's first statement of adoption or amendment: '2015年5月1日 施行根据
+    2018年9月7日…决定修正' is dated by its 修正; '2019年12月27日…通过并经2020年1月15日…批准的
+    …决定修正' by the 通过 that comes first."""
+    statements = [statement for statement in _DATED.split(text) if statement]
+    return next((found for n, statement in enumerate(statements) if (found := find_date(statement))
+                 and _HISTORY.search(statement + (after[:30] if n == len(statements) - 1 else ""))), "")
 
 
 def _find_doc_no(prelude: Lines, header: _Header) -> None:
@@ -183,7 +203,7 @@ def _find_title(prelude: Lines, header: _Header) -> None:
     prefix = text.partition("关于")[0]
     header.issuer = header.issuer or (_org_name(prefix) if prefix else "")
     if wrapped := _WRAPPER.search(text):
-        header.title = _wrapped_title(prelude[first + 1:], wrapped.group(1), header)
+        header.title = _wrapped_title(prelude[first + 1:], wrapped.group(1) or wrapped.group(2), header)
     header.meta.update(no for no, line in prelude if _key(line) in (_key(text), _key(header.title)))
 
 

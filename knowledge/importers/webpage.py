@@ -33,7 +33,8 @@ def html_text(data: bytes) -> str:
 
     # Pages taken from a database dump keep its escapes (<a href=\"…\">, \"爷爷\"); no page means them.
     soup = BeautifulSoup(re.sub(r"\\([\"'])", r"\1", decode(data)), "html.parser")
-    head = _metadata_lines(soup)
+    meta = _meta(soup)
+    head = _metadata_lines(soup, meta)
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     for anchor in soup.find_all("a"):
@@ -46,18 +47,44 @@ def html_text(data: bytes) -> str:
     for block in soup.find_all(_LINE_TAGS):
         block.insert_after("\n")
     lines = [line.strip(" \t\u3000") for line in soup.get_text().split("\n")]
+    lines = [line for line in _labels_joined(lines) if line != meta.get("sitename")]  # the site's name alone
     return "\n".join(head + _squeeze_blank(lines))
 
 
-def _metadata_lines(soup) -> list[str]:
-    """'标题' and '发布时间：… 来源：…' lines from ArticleTitle / PubDate / ContentSource."""
-    meta = {str(tag.get("name", "")).lower(): str(tag.get("content", "")).strip()
+def _meta(soup) -> dict[str, str]:
+    return {str(tag.get("name", "")).lower(): str(tag.get("content", "")).strip()
             for tag in soup.find_all("meta") if tag.get("name")}
+
+
+def _metadata_lines(soup, meta: dict[str, str]) -> list[str]:
+    """'标题' and '发布时间：… 来源：…' lines from ArticleTitle / PubDate / ContentSource. A PubDate
+    that is the time the site regenerated the page (its '页面生成时间') dates nothing: the page's
+    own byline (时间：2022-07-04) does."""
     title = meta.get("articletitle") or _og_title(soup)
+    published = meta.get("pubdate", "")
+    if published and published in meta.get("others", ""):
+        published = ""
     byline = " ".join(part for part in (
-        f"发布时间：{meta['pubdate']}" if meta.get("pubdate") else "",
+        f"发布时间：{published}" if published else "",
         f"来源：{meta['contentsource']}" if meta.get("contentsource") else "") if part)
     return [line for line in (title, byline) if line]
+
+
+_LABEL = re.compile(r"^(?:发布)?(?:时间|日期|来源|作者|发布机构|发文机关)[:：]$")
+
+
+def _labels_joined(lines: list[str]) -> list[str]:
+    """'时间：' over '2022-07-04' (a byline laid out in cells) becomes one line; a label with no
+    value ('来源：' followed by another label or nothing) goes."""
+    out: list[str] = []
+    for line in lines:
+        if out and _LABEL.match(out[-1]) and line and not _LABEL.match(line):
+            out[-1] += line
+        elif out and _LABEL.match(out[-1]) and line:
+            out[-1] = line
+        elif line or not (out and _LABEL.match(out[-1])):
+            out.append(line)
+    return [line for line in out if not _LABEL.match(line)]
 
 
 def _og_title(soup) -> str:
