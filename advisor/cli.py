@@ -94,7 +94,8 @@ def advisor_bot(advisor: Advisor):
         for turn in case.context:
             advisor.handle(Message(user_id=user, text=turn, channel="eval"))
         reply = advisor.handle(Message(user_id=user, text=case.question, channel="eval"))
-        return Answer(reply.reply, tuple(record.source.file for record in reply.records))
+        return Answer(reply.reply, tuple(record.source.file for record in reply.records),
+                      tuple(record.region.code for record in reply.records))
     return ask
 
 
@@ -103,5 +104,5 @@ def baseline_bot(baseline: Baseline):
     def ask(case: AnswerCase) -> Answer:
         ranked = baseline.rank(case.question)
         best = baseline.records[ranked[0][0]] if ranked and ranked[0] else None
-        return Answer(best.text, (best.source.file,)) if best else Answer("")
+        return Answer(best.text, (best.source.file,), (best.region.code,)) if best else Answer("")
     return ask

@@ -12,8 +12,10 @@ and as text: the import keeps one copy, so either citation is the document).
 
 A fact passes when every expected phrase is in the reply and a cited source is that document.
 "nothing" passes when the reply rests on no record (a not-found or a hand-over). A region trap
-(a place with no document) passes when the reply rests on no record, or its first line says
-whose rule it gives instead ("没有找到广州单独的规定，下面是国家的规定：").
+(a place with no document when the question was written) passes when the reply rests on no
+record, or its first line says whose rule it gives instead ("没有找到广州单独的规定，下面是国家的
+规定："), or every record it rests on is the asked place's own: the knowledge has since gained
+that place's document (the corpus grows), and answering from it is no trap fallen into.
 The baseline is a plain jieba + BM25 peer whose "reply" is its best record's text.
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Callable
 import zhconv
 
 from knowledge.importers.clauses import fold
+from knowledge.regions import Region, find_mentions
 
 ANSWER_KINDS = ("fact", "institution", "followup", "region_trap", "nothing")
 
@@ -54,6 +57,7 @@ class Answer:
 
     text: str
     files: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()  # the division codes of the records it rests on
 
 
 Bot = Callable[[AnswerCase], Answer]
@@ -119,10 +123,18 @@ def passes(case: AnswerCase, answer: Answer) -> bool:
         return not answer.files
     if case.kind == "region_trap":
         first = _first_line(answer.text)
-        return not answer.files or "下面是" in first or bool(case.other_place and case.other_place in first)
+        return (not answer.files or "下面是" in first or bool(case.other_place and case.other_place in first)
+                or _all_of_asked_place(case.question, answer.regions))
     text = _plain(answer.text)
     return all(_plain(phrase) in text for phrase in case.expect) and (
         not case.doc or any(doc in answer.files for doc in case.doc.split("|")))
+
+
+def _all_of_asked_place(question: str, regions: tuple[str, ...]) -> bool:
+    """Every record lies in a place the question names (its own document answered)."""
+    asked = [Region(code) for _, _, codes in find_mentions(zhconv.convert(question, "zh-hans")) for code in codes]
+    return bool(regions and asked) and all(code and any(place.contains(Region(code)) for place in asked)
+                                           for code in regions)
 
 
 def _plain(text: str) -> str:

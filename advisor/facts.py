@@ -36,8 +36,9 @@ ASKED = {
 HOLDS = {
     "amount": rf"\d[\d.,]*\s*(?:万|千)?元|{_CN}+元|罚款",
     "age": rf"\d+\s*周?岁|{_CN}+周?岁",
-    # a span (30日内, 三个月) or a frequency (每季度); never a date's day or month (7月30日, 2023年)
-    "duration": rf"(?<![\d月年])\d+\s*个?(?:工作日|日|天|个月|月|年)(?![\d月日])|{_CN}+个?(?:工作日|日|天|个月)"
+    # a span (30日内, 三个月, 2年) or a frequency (每季度); never a date's day or month, nor a year (7月30日, 2022年)
+    "duration": rf"(?<![\d月年])(?:\d{{1,3}}\s*个?(?:工作日|日|天|个月|月)|\d{{1,2}}\s*年)(?![\d月日])"
+                rf"|{_CN}+个?(?:工作日|日|天|个月)"
                 r"|每(?:个)?(?:季度|月|年|周|星期|天|日)",
     "date": r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|起施行|起执行|起实施",
     "phone": r"\d{3,4}-\d{7,8}|1[3-9]\d{9}|\d{7,8}|12345|12349",
@@ -74,10 +75,19 @@ def answering_first(hits: list[Hit], asked: str | None, question: str = "", plac
     pool = [hit for hit in hits if hit.confidence >= top - CLOSE]
     pool = [hit for hit in pool if _in_place(hit, place)] or pool
     holding = _holding(pool, asked) or _holding(_rest_of_document(hits, pool), asked) or pool
-    texts = [hit.record.text for hit in holding]
-    weighed = {term for hit in hits for term in hit.matched}
-    chosen = max(holding, key=lambda hit: _telling_run(question, hit.record.text, texts, weighed)) if question else holding[0]
+    chosen = _most_telling(holding, question, {term for hit in hits for term in hit.matched}) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]
+
+
+def _most_telling(hits: list[Hit], question: str, weighed: set[str]) -> Hit:
+    """The hit sharing the longest telling run with the question (the first, in score order, of
+    equals). A run lying wholly in words already weighed (护理|补贴 written together) tells only
+    among the most confident: there it is the phrase the others lack, below it a name the
+    confidence has counted already (福康|老年公寓 against a record holding 大多)."""
+    texts = [hit.record.text for hit in hits]
+    best = max(hit.confidence for hit in hits)
+    return max(hits, key=lambda hit: (_telling_run(question, hit.record.text, texts, weighed),
+                                      _telling_run(question, hit.record.text, texts) if hit.confidence >= best else 0))
 
 
 def _holding(hits: list[Hit], asked: str | None) -> list[Hit]:

@@ -68,3 +68,13 @@ def test_two_evaluation_runs_never_share_a_conversation():
     advisor_bot(recorder)(case)
     advisor_bot(recorder)(case)
     assert len(set(recorder.users)) == 2  # a second run in the same data dir starts no follow-up of the first
+
+
+def test_a_region_trap_answered_from_the_asked_place_s_own_document_passes():
+    """The corpus grows: 成都's own measures now answer what only 杭州's did when the trap was written."""
+    case = AnswerCase("成都100岁以上老人的高龄津贴每月多少？", "region_trap", other_place="杭州")
+    assert passes(case, Answer("【成都】百岁老人每人每月……", ("cd.html",), ("510100",)))
+    assert passes(case, Answer("【成都】武侯区……", ("cd.html",), ("510107",)))  # a district of the asked city
+    assert not passes(case, Answer("每人每月800元", ("hz.html",), ("330100",)))  # 杭州's rule, unlabelled
+    traditional = AnswerCase("青島重度失能老人的護理補貼每月多少錢？", "region_trap", other_place="北京")
+    assert passes(traditional, Answer("【青島】……", ("qd.md",), ("370200",)))

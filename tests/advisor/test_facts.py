@@ -136,3 +136,10 @@ def test_a_home_is_named_without_the_district_before_its_name():
     assert without_places("福海老年公寓") == "福海老年公寓"  # 福海 is a county too: short names stay
     assert named_hit(homes, "福海老年公寓价格").record.id == "h0"
     assert named_hit(homes, "老年公寓价格") is None
+
+
+def test_among_the_equally_sure_two_weighed_words_written_together_tell():
+    """威海护理补贴: three records cover 护理 and 补贴 fully; the one writing 护理补贴 together answers."""
+    hits = [sourced("assess", "建立能力评估制度，为明确护理、养老服务等补贴领取资格提供依据。", 1.0, "rules", ("护理", "补贴")),
+            sourced("services", "失能老年人每月享受一定数额的护理补贴。", 1.0, "rules", ("护理", "补贴"))]
+    assert answering_first(hits, None, "威海护理补贴")[0].record.id == "services"
