@@ -244,7 +244,7 @@ class Searcher:
 
     def understand(self, text: str, region: Region | None = None) -> list[Query]:
         analysis.use_dictionary(self.dictionary)
-        return understand(text, self.vocabulary, region, self.synonyms.phrases)
+        return understand(text, self.vocabulary, region, self.synonyms.phrases, self.synonyms.sayings)
 
     def search(self, text: str, kind: str | None = None, region: str | Region | None = None,
                limit: int = 5, refresh: bool = True, within: tuple[str, ...] = ()) -> list[Result]:

@@ -32,6 +32,7 @@ class Synonyms:
     # written forms the analyzer cuts apart (低保 → 最低生活保障: 最低 + 生活 + 保障), which no one
     # index term stands for: a record holding one word for word covers the term in its confidence
     literal: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _sayings: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, path: Path = DATA / "synonyms.txt") -> "Synonyms":
@@ -57,6 +58,13 @@ class Synonyms:
             literal[member] = tuple(dict.fromkeys(literal.get(member, ()) + cut))
         return cls(table, written, frozenset(p for p in written if _cut_to_characters(p)),
                    {key: forms for key, forms in literal.items() if forms})
+
+    @property
+    def sayings(self) -> frozenset[str]:
+        """Every way of saying things the lexicon lists (交钱, 长护险, 老年食堂): never a typo."""
+        if self._sayings is None:
+            self._sayings = frozenset(self.spoken) | frozenset(self.groups)
+        return self._sayings
 
     def expand(self, term: str) -> list[tuple[str, float]]:
         """The term itself (weight 1), its synonyms and, for a spoken phrase, the words documents

@@ -96,16 +96,21 @@ def _clauses(sentence: str) -> list[str]:
     return groups
 
 
-def correct(text: str, vocabulary: Vocabulary) -> tuple[str, dict[str, str]]:
-    """Replace typos and homophones with the index's words: 适老话 → 适老化, 南凝 → 南宁."""
+def correct(text: str, vocabulary: Vocabulary, known: frozenset[str] = frozenset()) -> tuple[str, dict[str, str]]:
+    """Replace typos and homophones with the index's words: 适老话 → 适老化, 南凝 → 南宁. A way of
+    saying things the lexicon lists (`known`: 长护险) is no typo, whatever the index lacks."""
     ensure_jieba()
-    words, out, fixes, i = jieba.lcut(text), [], {}, 0
+    words, out, fixes, i, at = jieba.lcut(text), [], {}, 0, 0
+    kept = {n for phrase in known if len(phrase) >= 2 and phrase in text
+            for found in re.finditer(re.escape(phrase), text) for n in range(found.start(), found.end())}
     while i < len(words):
         size, window, replacement = _fix_at(words, i, vocabulary)
         span = "".join(words[i:i + size])
-        if replacement:
+        if replacement and not kept.intersection(range(at, at + len(span))):
             fixes[window] = replacement
-            span = span.replace(window, replacement, 1)
+            span, at = span.replace(window, replacement, 1), at + len(span)
+        else:
+            at += len(span)
         out.append(span)
         i += size
     return "".join(out), fixes
@@ -188,14 +193,14 @@ def _has_cjk(word: str) -> bool:
 
 
 def understand(text: str, vocabulary: Vocabulary, default_region: Region | None = None,
-               phrases: frozenset[str] = frozenset()) -> list[Query]:
+               phrases: frozenset[str] = frozenset(), known: frozenset[str] = frozenset()) -> list[Query]:
     """One Query per question in the message; a place named anywhere applies to parts without one.
 
     "佛山和揭阳各有哪家基地" names two places side by side: it becomes one query per place.
     A spoken phrase of `phrases` (交钱 — from the colloquial lexicon) is one term, however jieba
     would cut it: the searcher expands it to the words documents use.
     """
-    normalized, fixes = correct(normalize(text), vocabulary)
+    normalized, fixes = correct(normalize(text), vocabulary, known)
     parts = split_questions(normalized)
     regions = [_regions_of(part, vocabulary) for part in parts]
     message_region = next((rs[0] for rs, _ in regions if rs), None) or default_region

@@ -84,3 +84,13 @@ def test_a_part_asking_only_how_to_apply_keeps_the_topic(searcher):
 ])
 def test_kind_hints(searcher, question, hint):
     assert searcher.understand(question)[0].kind_hint == hint
+
+
+def test_a_way_of_saying_the_lexicon_lists_is_no_typo():
+    """长护 sounds like 账户 (长 read zhang): 长护险, a saying of the colloquial lexicon, stays."""
+    from index.understand import correct
+    from index.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary(["账户", "护理"], ["账户", "护理"])
+    assert correct("天津长护险", vocabulary)[1] == {"长护": "账户"}
+    assert correct("天津长护险", vocabulary, frozenset({"长护险"})) == ("天津长护险", {})
