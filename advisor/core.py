@@ -102,9 +102,9 @@ class Advisor:
         if not text:
             return answers.smalltalk("greeting")
         detected = detect_intent(text)
-        if detected and detected.kind == "neglect":
+        if detected and detected.intent == "abuse" and detected.kind in intents.ANSWERED_ABUSE:
             session.pending = {}
-            return self._neglect(text, session)
+            return self._answered_with_report(text, session)
         if detected and detected.intent in SAFETY:
             session.pending = {}
             return SAFETY[detected.intent](detected, self)
@@ -147,10 +147,10 @@ class Advisor:
             session.pending = {"type": "offer_handoff", "question": text}
         return reply
 
-    def _neglect(self, text: str, session: Session) -> Reply:
-        """'子女不养老人，会被记到啥信用里': neglect (不赡养) is a dispute the law answers, not a
-        harm under way, so the knowledge answers, with where to report it below; the abuse reply
-        when the knowledge has nothing."""
+    def _answered_with_report(self, text: str, session: Session) -> Reply:
+        """'子女不养老人，会被记到啥信用里', '养老院虐待老人罚多少': neglect, or what the law does
+        about abuse, is no harm under way, so the knowledge answers, with where to report it
+        below; the abuse reply when the knowledge has nothing."""
         reply = self.answers.search(intents.strip_greeting(text), session)
         if not reply.records:
             return safety.abuse()

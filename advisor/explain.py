@@ -95,7 +95,7 @@ class Explanation:
     @property
     def safety(self) -> bool:
         """A safety reply came before any answer (neglect is answered from the knowledge when it can be)."""
-        answered_neglect = bool(self.detected and self.detected.kind == "neglect" and self.cited)
+        answered_neglect = bool(self.detected and self.detected.kind in intents.ANSWERED_ABUSE and self.cited)
         return bool(self.detected and self.detected.intent in SAFETY) and not answered_neglect
 
     @property

@@ -98,6 +98,9 @@ NEGLECT = (
     r"(子女|儿女|孩子|儿子|女儿|儿媳|女婿|我哥|我姐|我弟|我妹)[^，。,.]{0,3}(都)?不管(?!用)", r"没人管(我|他|她|老人)",
     r"不赡养", r"不(养|孝顺)(老人|父母|我|俺)",
 )
+# Asking what the law does (罚多少, 追究什么责任), not reporting a harm now: 养老院虐待老人罚多少
+ABOUT_LAW = (r"罚多少|罚款|处罚|怎么罚|会罚|追究|法律责任|违法|犯法|判刑|坐牢|吊销|怎么处理|有什么规定",)
+ANSWERED_ABUSE = frozenset({"law", "neglect"})  # kinds of abuse answered from the knowledge, report line below
 HANDOFF_STRONG = (
     r"转人工", r"人工客服", r"人工服务", r"(找|要|接|换)人工(?!智能|关节|耳蜗)", r"^人工$", r"(找|要|转|跟|和)真人", r"真人客服",
     r"(我要|我想|让我)(跟|和|找)(人|活人)(说|聊|谈|讲)", r"不(想|要)(跟|和)机器人",
@@ -180,6 +183,7 @@ _FRAUD_MASKS, _FRAUD_STRONG, _FRAUD_MONEY = _compiled(FRAUD_MASKS), _compiled(FR
 _FRAUD_LURE, _FRAUD_DOUBT = _compiled(FRAUD_LURE), _compiled(FRAUD_DOUBT)
 _MEDICAL_DOSE, _MEDICAL_DIAGNOSIS = _compiled(MEDICAL_DOSE), _compiled(MEDICAL_DIAGNOSIS)
 _MEDICAL_POLICY, _ABUSE, _NEGLECT = _compiled(MEDICAL_POLICY), _compiled(ABUSE), _compiled(NEGLECT)
+_ABOUT_LAW = _compiled(ABOUT_LAW)
 _HANDOFF_STRONG, _HANDOFF_CALLBACK = _compiled(HANDOFF_STRONG), _compiled(HANDOFF_CALLBACK)
 _REFER, _HOW_TO_APPLY = _compiled(REFER), _compiled(HOW_TO_APPLY)
 _SPACES = re.compile(r"\s+")
@@ -265,9 +269,12 @@ def _medical(text: str) -> Detected | None:
 
 
 def _abuse(text: str) -> Detected | None:
+    """Harm under way (kind None); a question on what the law does about it ("养老院虐待老人
+    罚多少": kind "law"); neglect (不赡养: kind "neglect"). The last two are answered from the
+    knowledge first (ANSWERED_ABUSE)."""
     hit = _search(_ABUSE, text)
     if hit:
-        return Detected("abuse", None, hit)
+        return Detected("abuse", "law" if _search(_ABOUT_LAW, text) else None, hit)
     hit = _search(_NEGLECT, text)
     return Detected("abuse", "neglect", hit) if hit else None
 

@@ -47,3 +47,9 @@ def test_neglect_the_knowledge_does_not_cover_gets_the_abuse_reply(advisor):
 def test_harm_under_way_gets_the_abuse_reply_whatever_the_knowledge_holds(advisor):
     reply = ask(advisor, "儿子打我，不履行赡养义务")
     assert reply.intent == "abuse" and not reply.records
+
+
+def test_what_the_law_does_about_abuse_is_answered_too(advisor):
+    assert detect("养老院虐待老人罚多少").kind == "law" and detect("养老院虐待老人找谁").kind is None
+    reply = ask(advisor, "在河北，子女虐待老人，会被纳入个人诚信平台吗？有什么处罚？")
+    assert reply.records and safety.REPORT_ABUSE in reply.reply
