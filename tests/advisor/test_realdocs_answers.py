@@ -2,7 +2,7 @@
 
 The corpus (tests/data/realdocs) is imported on top of the starter knowledge, as an advisor
 elsewhere would; the questions (tests/data/realdocs_questions) were written blind from the
-documents alone. The dev split's figures are held as floors: a change that answers fewer of
+documents alone. The dev split's figures (and the d documents' own set, dev_d) are held as floors: a change that answers fewer of
 them fails here. The held-out split is measured by bench/realdocs_eval.py, not tuned on.
 """
 from __future__ import annotations
@@ -15,7 +15,9 @@ from advisor.evaluation import evaluate_answers, load_answer_cases
 
 from tests.realdocs import QUESTIONS, build_data_dir
 
-DEV_FLOORS = {"fact rate": 0.75, "region traps": 0.93, "false answers": 11}
+# Reached (session 8): dev 76.4 % / 15 of 15 traps / 10 false; dev_d (the d documents) 82.3 % / 8 of 8 / 5
+FLOORS = {"dev": {"fact rate": 0.76, "region traps": 0.93, "false answers": 10},
+          "dev_d": {"fact rate": 0.82, "region traps": 0.87, "false answers": 5}}
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +29,13 @@ def realdocs_advisor(tmp_path_factory):
     bot.store.close()
 
 
-def test_dev_questions_are_answered_at_least_as_well_as_before(realdocs_advisor):
-    path = QUESTIONS / "dev.jsonl"
+@pytest.mark.parametrize("split", sorted(FLOORS))
+def test_dev_questions_are_answered_at_least_as_well_as_before(realdocs_advisor, split):
+    path = QUESTIONS / f"{split}.jsonl"
     if not path.exists():
-        pytest.skip("no dev question set")
+        pytest.skip(f"no {split} question set")
+    floors = FLOORS[split]
     scores = evaluate_answers(load_answer_cases(path), advisor_bot(realdocs_advisor), "advisor")
-    assert scores.fact_rate >= DEV_FLOORS["fact rate"], scores.misses[:20]
-    assert scores.rate(("region_trap",)) >= DEV_FLOORS["region traps"], scores.misses
-    assert scores.false_answers <= DEV_FLOORS["false answers"], scores.misses
+    assert scores.fact_rate >= floors["fact rate"], scores.misses[:20]
+    assert scores.rate(("region_trap",)) >= floors["region traps"], scores.misses
+    assert scores.false_answers <= floors["false answers"], scores.misses
