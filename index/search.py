@@ -20,7 +20,7 @@ from index.fit import (compounds, coverage, holds_literally, kind_fits, names_mo
 from index.generation import Loaded, Opened, load_aside, open_generation, vocabulary_of
 from index.scoring import SegmentCache, top
 from index.shared_lexicon import shared_of
-from index.synonyms import Synonyms
+from index.synonyms import SPOKEN_WEIGHT, Synonyms
 from index.understand import Query, understand
 from knowledge.records import Record
 from knowledge.regions import Region, resolve
@@ -259,7 +259,8 @@ class Searcher:
             return [self.run(query, kind, limit, within) for query in self.understand(text, default)]
 
     def run(self, query: Query, kind: str | None = None, limit: int = 5, within: tuple[str, ...] = ()) -> Result:
-        weights = self._weights(query.terms)
+        expand = self._expander(query)
+        weights = self._weights(query.terms, expand)
         fitting = self._fitting_age(query)
         if fitting is not None:
             weights[query.age_term] = self.postings.idf(int(fitting.sum()))
@@ -271,7 +272,7 @@ class Searcher:
             allowed = in_documents if allowed is None else allowed & in_documents
         if not weights or (allowed is not None and not allowed.any()):
             return Result(query)  # nothing to look for, or no record for that place (or kind) at all
-        scores, present = self._scores(weights, {query.age_term: fitting} if fitting is not None else {})
+        scores, present = self._scores(weights, {query.age_term: fitting} if fitting is not None else {}, expand)
         if allowed is not None:
             scores[~allowed] = 0
         spelled = compounds(weights)
@@ -293,14 +294,29 @@ class Searcher:
             return [w for w in words if any((self.postings.dense(synonym)[in_documents] > 0).any()
                                             for synonym, _ in self.synonyms.expand(w))]
 
-    def _weights(self, query_terms: tuple[str, ...]) -> dict[str, float]:
+    def _expander(self, query: Query):
+        """`synonyms.expand`, with each spoken phrase of the question that jieba cut into words
+        (做不了饭 → 做不了 + 饭) standing in its longest word: that word also finds the phrase's
+        written forms (助餐, 送餐), so the lexicon's longer sayings are not dead letters."""
+        extra: dict[str, list[tuple[str, float]]] = {}
+        for phrase, written in self.synonyms.cut_sayings:
+            if phrase in query.normalized:
+                inside = [t for t in query.terms if len(t) > 1 and t in phrase]
+                if inside:
+                    extra.setdefault(max(inside, key=len), []).extend((w, SPOKEN_WEIGHT) for w in written)
+        if not extra:
+            return self.synonyms.expand
+        return lambda term: self.synonyms.expand(term) + extra.get(term, [])
+
+    def _weights(self, query_terms: tuple[str, ...], expand=None) -> dict[str, float]:
         """Each distinct content term with its idf; unknown words weigh most (they cannot match).
 
         Single characters (点, 吃, 证) are dropped when the question has longer words: alone they
         match almost anything and say little about what is asked.
         """
         longer = [t for t in query_terms if len(t) > 1]
-        counts = {term: max(self.postings.frequency(s) for s, _ in self.synonyms.expand(term))
+        expand = expand or self.synonyms.expand
+        counts = {term: max(self.postings.frequency(s) for s, _ in expand(term))
                   for term in dict.fromkeys(longer or query_terms)}
         return {term: self.postings.idf(count) for term, count in counts.items()
                 if count or not self._noise(term, counts)}
@@ -330,7 +346,8 @@ class Searcher:
         fitting = self.postings.having("ages", [ages.token(query.age)])
         return fitting if fitting.any() else None
 
-    def _scores(self, weights: dict[str, float], fixed: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _scores(self, weights: dict[str, float], fixed: dict[str, np.ndarray],
+                expand=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """BM25F per record (a term counts through its best synonym) and, per term, where it occurs;
         a `fixed` term (the asked age) occurs where its mask says, counting once."""
         scores = np.zeros(self.postings.size, np.float32)
@@ -339,7 +356,7 @@ class Searcher:
             best = np.zeros(self.postings.size, np.float32)
             if term in fixed:
                 best[fixed[term]] = 1.0
-            for synonym, boost in () if term in fixed else self.synonyms.expand(term):
+            for synonym, boost in () if term in fixed else (expand or self.synonyms.expand)(term):
                 np.maximum(best, self.postings.dense(synonym, boost), out=best)
             present[term] = best > 0
             scores += weight * best

@@ -33,6 +33,7 @@ class Synonyms:
     # index term stands for: a record holding one word for word covers the term in its confidence
     literal: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _sayings: frozenset[str] | None = field(default=None, repr=False)
+    _cut: list | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, path: Path = DATA / "synonyms.txt") -> "Synonyms":
@@ -60,6 +61,14 @@ class Synonyms:
                    {key: forms for key, forms in literal.items() if forms})
 
     @property
+    def cut_sayings(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Spoken phrases jieba cuts into words (做不了饭 → 做不了 + 饭), with their written forms:
+        a question holding one has its longest word stand for it (index.search)."""
+        if self._cut is None:
+            self._cut = [(p, w) for p, w in self.spoken.items() if len(p) > MIN_PHRASE and p not in self.phrases]
+        return self._cut
+
+    @property
     def sayings(self) -> frozenset[str]:
         """Every way of saying things the lexicon lists (交钱, 长护险, 老年食堂): never a typo."""
         if self._sayings is None:
@@ -76,12 +85,14 @@ class Synonyms:
 
 def idle_words(spoken: str, written: tuple[str, ...]) -> list[str]:
     """The words of a colloquial pair that no search uses with the dictionary in force, for the
-    console to say: a spoken phrase cut into words (老年证 → 老年 + 证) is never one term of a
-    question, and a written form of two characters cut apart is no index term and too short to
-    be looked for word for word (longer ones are: `literal`)."""
+    console to say: a spoken phrase of two characters cut into single ones that are no term of
+    a question (longer ones stand whole, or through their longest word: `cut_sayings`), and a
+    written form of two characters cut apart, no index term and too short to be looked for word
+    for word (longer ones are: `literal`)."""
     phrase = normalize(spoken)
-    idle = [] if phrase in terms(phrase) or _cut_to_characters(phrase) else [phrase]
-    return idle + [word for word in written if not _index_term(normalize(word)) and len(normalize(word)) <= 2]
+    used = phrase in terms(phrase) or _cut_to_characters(phrase) or len(phrase) > MIN_PHRASE
+    return ([] if used else [phrase]) + [word for word in written
+                                         if not _index_term(normalize(word)) and len(normalize(word)) <= 2]
 
 
 def _cut_to_characters(phrase: str) -> bool:

@@ -117,7 +117,7 @@ def test_words_no_search_can_use_are_named():
     analysis.use_dictionary(analysis.shipped_dictionary())
     assert idle_words("交钱", ("收费", "钱乙")) == ["钱乙"]  # 钱 + 乙: no term, too short to look for word for word
     assert idle_words("交钱", ("收费", "老年人优待证")) == []  # cut into 老年人 + 优待证, looked for word for word
-    assert idle_words("看病花钱", ("医疗",)) == ["看病花钱"]  # 看病 + 花钱: never one term of a question
+    assert idle_words("看病花钱", ("医疗",)) == []  # 看病 + 花钱: its longest word stands for it
     assert idle_words("搓澡", ("助浴",)) == []
 
 
@@ -130,3 +130,14 @@ def test_a_written_form_cut_apart_is_found_word_for_word(fresh_searcher, tmp_pat
     Lexicon(tmp_path).save_colloquial_pairs(["低保 → 最低生活保障"])
     hits = {h.record.id: h for r in fresh_searcher.search("泾源养老服务补贴算低保家庭收入吗") for h in r.hits}
     assert "低保" in hits["test-income"].matched
+
+
+def test_a_spoken_phrase_cut_into_words_finds_its_written_forms_through_its_longest_word(fresh_searcher, tmp_path):
+    """做不动饭 is cut into 做 + 不动 + 不动饭: it cannot stand whole, but 不动饭 stands for it and finds
+    the written 送餐 of a record that says nothing of cooking."""
+    fresh_searcher.store.put(Record.from_dict({
+        "id": "test-meals", "kind": "service", "title": "泾源：送餐上门",
+        "text": "为居家老年人提供送餐上门服务。", "region": "泾源"}), "test")
+    before = confidence(fresh_searcher, "泾源老人做不动饭了怎么办", "test-meals")
+    Lexicon(tmp_path).save_colloquial_pairs(["做不动饭 → 送餐 助餐"])
+    assert confidence(fresh_searcher, "泾源老人做不动饭了怎么办", "test-meals") > before
