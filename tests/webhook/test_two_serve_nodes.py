@@ -216,8 +216,9 @@ def test_a_takeover_on_one_nodes_console_silences_the_bot_on_the_other(nodes):
     assert "南宁" in post_wechat(b, signed_path(), text_xml(user, QUESTION))
 
 
-# An edit on node A's console answered on node B goes here, once the knowledge records, their
-# versions and change log are in PostgreSQL (docs/storage.md, step 4; being moved in parallel).
+# An edit on node A's console answered on node B goes here: the knowledge records, their versions
+# and change log moved to PostgreSQL (docs/storage.md, step 4) while this file was being written,
+# and the case is left to that change.
 
 
 @pytest.fixture
