@@ -4,7 +4,9 @@ WeChat's servers do.
 
 Clients are threads in up to two forked processes (http.client). gunicorn's sync workers close
 every connection after the response, so each request connects anew, as WeChat's do; both
-processes start on a shared monotonic instant and stop sending at the cell's end.
+processes start on a shared monotonic instant and stop sending at the cell's end. A target
+with several ports (bench/scaleout.py's nodes) gets one client process per port in turn, as a
+load balancer would split them.
 """
 from __future__ import annotations
 
@@ -118,13 +120,14 @@ def run_cell(server: "Server", mode: str, clients: int, duration: float, convs: 
     (a tuple of messages, each user new) goes to client k % clients."""
     plans = [[(f"o{tag}-{c}-{k}", hash((tag, c, k)) % 10**12, turns) for k, turns in enumerate(convs[c::clients])]
              for c in range(clients)]
-    procs, port = min(clients, 2), server.port
+    procs, ports = min(clients, 2), server.ports
     load, cpu, server_cpu = os.getloadavg()[0], _children_cpu(), server.cpu_s()
     start = time.monotonic() + 0.3
     ctx, workers = multiprocessing.get_context("fork"), []
     for p in range(procs):
         receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=client_process, args=(port, mode, plans[p::procs], start, start + duration, send))
+        proc = ctx.Process(target=client_process, args=(ports[p % len(ports)], mode, plans[p::procs], start,
+                                                        start + duration, send))
         proc.start()
         workers.append((proc, receive))
     samples = [s for proc, receive in workers for s in receive.recv()]
@@ -181,6 +184,10 @@ class Server:
             time.sleep(0.2)
         self.start_s = time.monotonic() - started
         return self
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.port]
 
     def pids(self) -> list[str]:
         return [str(self.proc.pid)] + Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()

@@ -56,16 +56,17 @@ P99_TARGET, P99_CLIENTS = 100.0, 10  # ms, at 10 clients
 
 
 # -- data ------------------------------------------------------------------------------------
-def build_data(size: int, seed: int, data_dir: Path) -> tuple[list[str], list[str]]:
-    """Corpus into a store and index in `data_dir` (as bench/retrieval.py does); returns the
-    measured question pool and the warm-up questions (disjoint)."""
+def build_data(size: int, seed: int, data_dir: Path, database_url: str = "") -> tuple[list[str], list[str]]:
+    """Corpus into a store and index in `data_dir` (as bench/retrieval.py does; its shared tables
+    in `database_url` when given); returns the measured question pool and the warm-up questions
+    (disjoint)."""
     from bench import corpus
     from index import analysis, engine
     from knowledge.store import Store
 
     analysis.ensure_jieba()
     records = corpus.generate(size, seed)
-    store = Store.in_dir(data_dir)
+    store = Store.in_dir(data_dir, database_url)
     with store.transaction():
         for record in records:
             store.put(record, actor="bench", origin="bench")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -74,6 +75,14 @@ def _database_url(raw: str) -> str:
     return value
 
 
+def _node_name(raw: str) -> str:
+    """This node's name in the shared ledger; unset, the host name (one node per machine)."""
+    value = raw.strip() or socket.gethostname()
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError("must be a name without blanks or control characters")
+    return value
+
+
 def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """The reverse proxies' addresses or networks, comma- or space-separated ('' for none).
     Addresses, not a hop count: only an address tells a proxy from a client that reached the
@@ -93,8 +102,9 @@ def proxy_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Netw
 SETTINGS: tuple[Setting, ...] = (
     Setting("ADVISOR_DATA_DIR", "./instance", "Directory for the SQLite databases, the search index, the metrics files of `advisor serve` and the log file (when ADVISOR_LOG_FILE is a relative path).", Path),
     Setting("ADVISOR_DATABASE_URL", "", "PostgreSQL database that several nodes share (postgresql://user:password@host/db); unset = SQLite files in the data dir. What lives there: the delivery ledger, seen nonces, rate limits, access tokens, conversation sessions and takeovers, console accounts and logins, the audit log, the message log, cases, notes and canned replies, urgent marks, import history, the knowledge records with their versions and change log, and the console's dictionary, synonym and colloquial edits (each node's search index stays in its data dir; docs/storage.md).", _database_url, secret=True),
+    Setting("ADVISOR_NODE_NAME", "", "This node's name in the shared delivery ledger (ADVISOR_DATABASE_URL): a claim's process is checked for life only by processes of the same name, so nodes whose process ids say nothing to each other need different names — two containers that share the host's name, say; unset = the host name.", _node_name),
     Setting("ADVISOR_API_TOKEN", "", "Bearer token for POST /api/v1/ask and GET /metrics; unset = loopback clients only.", secret=True),
-    Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset).", secret=True),
+    Setting("ADVISOR_SECRET_KEY", "", "Secret for console session cookies and CSRF tokens (generated per data dir when unset; several nodes need the same value, or a login made on one is refused by the others).", secret=True),
     Setting("ADVISOR_COOKIE_SECURE", "auto", "Send the console's cookie only over HTTPS: on, off, or auto = on when the request came over HTTPS (X-Forwarded-Proto from a trusted proxy) or the browser addresses the console by a name other than loopback (localhost, 127.0.0.1, ::1).", _on_off_auto),
     Setting("ADVISOR_TRUSTED_PROXIES", "", "Addresses or networks of the reverse proxies in front (e.g. 127.0.0.1 for nginx on the same host; comma-separated). Only a request from one of them has its X-Forwarded-For (the client's address: loopback check, login throttle, logs) and X-Forwarded-Proto (https) believed; unset = no proxy is trusted and those headers are ignored.", proxy_networks),
     Setting("ADVISOR_LOG_HASH_KEY", "", "Key of the hashes that stand for user ids in the logs (HMAC-SHA256; generated per data dir when unset; set the same value on every server whose logs are read together).", secret=True),

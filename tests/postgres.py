@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL cluster for the tests that run against both backends.
 
 initdb into a fresh temporary directory, listening on loopback on a free port (and its socket in
-that directory), fsync off: nothing in it outlives the test session. PostgreSQL refuses to run
+that directory), fsync off: nothing in it outlives the test session (a benchmark asks for a
+`durable` one instead: fsync and synchronous commit at PostgreSQL's defaults, as in production). PostgreSQL refuses to run
 as root, and CI runs as root, so then the cluster runs as the `postgres` system user (Debian's
 package creates it), else `nobody`, in a directory that user owns. Each test gets a schema of
 its own (`search_path` in its URL), which is far cheaper than a database per test.
@@ -54,8 +55,8 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, bin_dir: Path):
-        self.bin_dir = bin_dir
+    def __init__(self, bin_dir: Path, durable: bool = False):
+        self.bin_dir, self.durable = bin_dir, durable
         self.prefix, user = _run_as()
         self.root = Path(tempfile.mkdtemp(prefix="advisor-pg-"))
         if user:
@@ -72,9 +73,15 @@ class Cluster:
     def start(self) -> "Cluster":
         self._pg("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-locale")
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.root}"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                   " -c max_connections=200")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
         return self
+
+    def postmaster_pid(self) -> int:
+        """The server's main process (its backends are its children): what a benchmark measures."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
         try:

@@ -16,8 +16,10 @@ a row that is pending, or async with no reply, and nobody left to answer it, whi
 retries (about 5, 10 and 15 s after the message) would wait on it and finally reply "success"
 to nobody's answer. So an unanswered row is *taken over* by the next request for its key when
 its claimer process is gone (a pid is checked only on its own node: with ADVISOR_DATABASE_URL
-several nodes share the ledger, and another node's pid says nothing here) or when the claim is older than STALE_SECONDS (a live claimer that neither
-answered nor gave up: its job is stuck in the queue, or its process is frozen). A turn that is
+several nodes share the ledger, and another node's pid says nothing here; a node is named by
+ADVISOR_NODE_NAME, the host name by default) or when the claim is older than STALE_SECONDS (a
+live claimer that neither answered nor gave up: its job is stuck in the queue, or its process is
+frozen; a claimer on another node is only ever judged so). A turn that is
 running keeps its claim fresh (`running`: a heartbeat), so a slow turn is never taken over and
 run twice; a queued job whose claim was taken over is skipped (`start`). Each claim has a number; a reply stored by an
 earlier claim that was taken over is dropped ("superseded"), so the message is still answered
@@ -53,7 +55,6 @@ STALE_SECONDS = 15.0  # WeChat's retries span ~15 s: a live claimer silent this 
 BEAT_EVERY = 5.0  # seconds between refreshes of a claim whose turn is running (well under STALE_SECONDS)
 RECOVER_AFTER = 30.0  # seconds: past WeChat's retries, a sweep takes over what a live claimer left
 SEND_WINDOW = 48 * 3600.0  # WeChat's customer-service window: an older message may not be answered
-NODE = socket.gethostname()  # which machine a claim's pid lives on
 SCHEMA = """CREATE TABLE IF NOT EXISTS deliveries (
     key TEXT PRIMARY KEY, channel TEXT NOT NULL, user_id TEXT NOT NULL,
     status TEXT NOT NULL, parts TEXT, intent TEXT NOT NULL DEFAULT '',
@@ -64,7 +65,7 @@ CLAIM_COLUMNS = {  # added in place to files written before claims could be take
     "attempt": "INTEGER NOT NULL DEFAULT 1",  # 1 for the first claim, +1 per take-over
     "claimed_at": "REAL NOT NULL DEFAULT 0",
     "request": "TEXT NOT NULL DEFAULT ''",  # the question as JSON, so another worker can answer it
-    "node": "TEXT NOT NULL DEFAULT ''"}  # NODE of the claiming process ('' before nodes: this one)
+    "node": "TEXT NOT NULL DEFAULT ''"}  # the claiming process's node name ('' before nodes: this one)
 UNANSWERED = "parts IS NULL AND status IN ('pending', 'async')"
 # failed sends, replies handed over whose send never reported back, and messages nobody answered
 # (parameters: two times STALE_SECONDS ago)
@@ -99,8 +100,9 @@ class Ledger:
     """Deliveries in the channels database (see webhook.db): the process's own, or a path or URL."""
 
     def __init__(self, db: Database | str | Path, clock: Callable[[], float] = time.time,
-                 alive: Callable[[int], bool] | None = None):
+                 alive: Callable[[int], bool] | None = None, node: str = ""):
         self.db, self._owns_db = shared(db, SCHEMA)
+        self.node = node or socket.gethostname()  # which node this process's claims say they live on
         self.clock = clock
         self.alive = alive or pid_alive
         self._pruned_at: float | None = None
@@ -123,7 +125,7 @@ class Ledger:
                 " owner, attempt, claimed_at, request, node) VALUES (?, ?, ?, 'pending', ?, ?, ?, 1, ?, ?, ?)"
                 " ON CONFLICT (key) DO NOTHING",
                 (key, channel, user_id, now, now, pid, now,
-                 json.dumps(request or {}, ensure_ascii=False), NODE)).rowcount == 1:
+                 json.dumps(request or {}, ensure_ascii=False), self.node)).rowcount == 1:
             self._prune(now)
             return 1
         with self.db.transaction() as db:
@@ -151,13 +153,13 @@ class Ledger:
             return None
         db.execute("UPDATE deliveries SET status = 'pending', owner = ?, node = ?, attempt = ?, claimed_at = ?,"
                    " updated_at = ?, outcome = ? WHERE key = ?",
-                   (pid, NODE, attempt + 1, now, now, f"taken over from claim {attempt}", key))
+                   (pid, self.node, attempt + 1, now, now, f"taken over from claim {attempt}", key))
         return attempt + 1
 
     def _claimer_alive(self, owner: int, node: str) -> bool:
         """Another node's process cannot be looked at from here: it counts as alive, so only
         the age rules take its claims over."""
-        return node not in ("", NODE) or self.alive(owner)
+        return node not in ("", self.node) or self.alive(owner)
 
     def start(self, key: str, attempt: int) -> bool:
         """The answer job for claim `attempt` begins: True while that claim still holds (its
@@ -219,7 +221,7 @@ class Ledger:
         RECOVER_AFTER that resumes must not send the answer a second time (nor may a process of
         another node that happens to have the same pid)."""
         row = self.db.connection().execute("SELECT owner, node FROM deliveries WHERE key = ?", (key,)).fetchone()
-        return row is not None and (row[0] == 0 or (row[0] == os.getpid() and row[1] in ("", NODE)))
+        return row is not None and (row[0] == 0 or (row[0] == os.getpid() and row[1] in ("", self.node)))
 
     def delivered(self, key: str, ok: bool, outcome: str) -> None:
         """Record how the send API did; a failed delivery keeps its reply for the console."""
@@ -282,7 +284,7 @@ class Ledger:
             "UPDATE deliveries SET status = 'async', owner = ?, node = ?, attempt = attempt + 1, claimed_at = ?,"
             " updated_at = ?, outcome = ? WHERE key = ? AND attempt = ? AND updated_at = ?"
             " AND status IN ('pending', 'async', 'failed') RETURNING attempt",
-            (os.getpid(), NODE, now, now, f"recovered from claim {old.attempt}", old.key, old.attempt,
+            (os.getpid(), self.node, now, now, f"recovered from claim {old.attempt}", old.key, old.attempt,
              old.updated_at)).fetchall()
         return rows[0][0] if rows else None
 

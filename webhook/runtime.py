@@ -57,7 +57,7 @@ class _Process:
     def __init__(self, data_dir: Path, config: Mapping[str, Any]):
         self.channels_db = channels_database(data_dir, config)  # each thread's one connection serves all four
         self.channels_db.ensure(HEALTH_PROBE)
-        self.ledger = Ledger(self.channels_db)
+        self.ledger = Ledger(self.channels_db, node=config.get("ADVISOR_NODE_NAME", ""))
         self.limiter = RateLimiter(self.channels_db, int(config["ADVISOR_RATE_LIMIT"]))
         self.tokens = AccessTokens(self.channels_db)
         self.nonces = NonceLog(self.channels_db)

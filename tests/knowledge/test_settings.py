@@ -1,3 +1,4 @@
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,12 @@ def test_a_database_url_must_be_postgresql_or_unset():
     with pytest.raises(settings.SettingError, match="ADVISOR_DATABASE_URL") as refused:
         settings.load({"ADVISOR_DATABASE_URL": "advisor:s3cret@db.internal/advisor"})
     assert "s3cret" not in str(refused.value)
+
+
+def test_a_node_is_named_after_its_host_unless_told():
+    """Two nodes on one machine (or two containers sharing its host name) are two nodes of the
+    shared ledger only under names of their own."""
+    assert settings.load({})["ADVISOR_NODE_NAME"] == socket.gethostname()
+    assert settings.load({"ADVISOR_NODE_NAME": " node-b "})["ADVISOR_NODE_NAME"] == "node-b"
+    with pytest.raises(settings.SettingError, match="ADVISOR_NODE_NAME"):
+        settings.load({"ADVISOR_NODE_NAME": "node b"})

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.webhook.fake_wechat import fake_wechat  # noqa: F401 - the fixture
-from webhook import ledger as ledger_module
 from webhook.ledger import STALE_SECONDS, Ledger
 from webhook.ratelimit import RateLimiter
 
@@ -170,16 +169,14 @@ def test_answered_or_handed_over_replies_are_never_taken_over(channels_target):
     dead.close()
 
 
-def test_another_nodes_claim_is_taken_over_only_once_stale(channels_target, monkeypatch):
+def test_another_nodes_claim_is_taken_over_only_once_stale(channels_target):
     """Nodes sharing the ledger (PostgreSQL) cannot look at each other's processes: a claim made
     on another node is never taken for dead because its pid runs nowhere here, and the same pid
     number here is another process, which must not send that claim's answer."""
     now = [1_000_000.0]
-    monkeypatch.setattr(ledger_module, "NODE", "node-a")
-    first = Ledger(channels_target, clock=lambda: now[0])
+    first = Ledger(channels_target, clock=lambda: now[0], node="node-a")
     assert first.claim("k", "wechat", "u") == 1
-    monkeypatch.setattr(ledger_module, "NODE", "node-b")
-    second = Ledger(channels_target, clock=lambda: now[0], alive=lambda pid: False)
+    second = Ledger(channels_target, clock=lambda: now[0], alive=lambda pid: False, node="node-b")
     assert second.claim("k", "wechat", "u") is None and second.recoverable() == []
     assert not second.sends_here("k")
     now[0] += STALE_SECONDS
