@@ -25,7 +25,11 @@ def stored(console_dir, record_id):
 
 def form_of(record_id, client):
     """The edit form's fields, as the browser would submit them unchanged."""
-    html = client.get(f"/console/records/{record_id}/edit").get_data(as_text=True)
+    return form_fields(client.get(f"/console/records/{record_id}/edit").get_data(as_text=True))
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """A record edit page's form fields (what form_of reads, from any client's page)."""
     fields = dict(re.findall(r'<input id="f-(\w+)" name="\w+" type="\w+" value="([^"]*)"', html))
     fields |= {name: value for name, value in re.findall(r'<textarea id="f-(\w+)"[^>]*>([^<]*)</textarea>', html)}
     fields["kind"] = re.search(r'<option value="(\w+)" selected>', html).group(1)

@@ -1,8 +1,9 @@
 """Two nodes as they are deployed behind a load balancer: two real `advisor serve` processes on
 two ports, each with its own data dir and node name (ADVISOR_NODE_NAME), one PostgreSQL database
 (ADVISOR_DATABASE_URL), the same ADVISOR_SECRET_KEY. Whichever node a request reaches, a WeChat
-message is answered once, a console login and a takeover hold on both, and a node killed in the
-middle of an answer leaves WeChat's retry to the other.
+message is answered once, a console login and a takeover hold on both, a knowledge edit saved
+on one node's console is what the other answers within seconds, and a node killed in the middle
+of an answer leaves WeChat's retry to the other.
 
 The nodes are started once for the module (a few seconds each, over the shipped knowledge); the
 node killed mid-answer is a third one of its own. tests/console/test_two_nodes.py and
@@ -31,6 +32,7 @@ from wechatpy import parse_message
 
 from advisor.core import WAITING_FOR_ADVISOR
 from advisor.reply import conversation_id
+from tests.console.test_records import QUESTION as RECORD_QUESTION, RECORD, form_fields
 from tests.webhook.conftest import WECHAT_TOKEN, text_xml, unique
 from tests.webhook.test_serve import _wait_for_health, free_port
 from tests.webhook.test_serve_channels import signed_path
@@ -216,9 +218,19 @@ def test_a_takeover_on_one_nodes_console_silences_the_bot_on_the_other(nodes):
     assert "南宁" in post_wechat(b, signed_path(), text_xml(user, QUESTION))
 
 
-# An edit on node A's console answered on node B goes here: the knowledge records, their versions
-# and change log moved to PostgreSQL (docs/storage.md, step 4) while this file was being written,
-# and the case is left to that change.
+def test_a_knowledge_edit_saved_on_one_nodes_console_is_answered_on_the_other(nodes):
+    """The records and their change log are shared: B's index catches up at its next question."""
+    a, b = nodes
+    on_a = console_login(a)
+    page = on_a.get(f"{a.base}/console/records/{RECORD}/edit", timeout=30).text
+    fields = form_fields(page) | {"csrf_token": _CSRF.search(page).group(1)}
+    fields["text"] = fields["text"].replace("正式成立", "正式成立，会址在东营区府前大街88号")
+    response = on_a.post(f"{a.base}/console/records/{RECORD}/edit", data=fields, allow_redirects=False, timeout=30)
+    assert response.status_code == 302, response.text
+    deadline = time.monotonic() + 15
+    while "府前大街88号" not in post_wechat(b, signed_path(), text_xml(unique(), RECORD_QUESTION)):
+        assert time.monotonic() < deadline, "node B still answers from the old version"
+        time.sleep(0.5)
 
 
 @pytest.fixture
