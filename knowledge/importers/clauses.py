@@ -23,6 +23,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_NUMERAL = "[一二三四五六七八九十百零〇两]+"
 _ORDINALS = "一二三四五六七八九十"
 TITLE_MAX = 40
+UNMARKED_CHAPTER_MAX = 12  # characters: 规划与设施建设, 法律责任 — a chapter title, not a sentence
 LABEL_MAX = 15  # characters: a plan item's title is a few words (扩大老年助餐服务)
 _DATE = re.compile(r"(?<!\d)(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})(?!\d)\s*日?")
 _CN_DATE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
@@ -127,6 +128,22 @@ def _resolve_ambiguous(headings: list[Heading | None]) -> None:
             headings[i] = None
 
 
+def _unmarked_chapters(lines: list[tuple[int, str]], headings: list[Heading | None]) -> None:
+    """A chapter title copied without its 第X章 ('规划与设施建设' between 第五条 and 第六条) is
+    a chapter still: a short line that ends no sentence, standing between articles, opens one
+    (otherwise it would end 第五条's text)."""
+    seen_article, number = False, 0
+    for i, ((_, text), heading) in enumerate(zip(lines, headings)):
+        if heading is not None:
+            seen_article = seen_article or heading.kind == "article"
+            continue
+        following = next((h for h in headings[i + 1:i + 3] if h is not None), None)
+        if seen_article and following and following.kind == "article" and headings[i + 1] is following \
+                and is_title_like(text) and len(fold(text).strip()) <= UNMARKED_CHAPTER_MAX:
+            number += 1
+            headings[i] = Heading("chapter", number, "", text.strip())
+
+
 def _fix_misnumbered(headings: list[Heading | None]) -> None:
     """Re-level a （2） typed where （二） was meant: the 泾源 plan has （一）… （2）… （三）
     with tasks 1., 2., 3. between, so taken literally task 3 would nest under task 2.
@@ -174,6 +191,8 @@ def _split_title(kind: str, rest: str) -> tuple[str, str]:
 def _descend(stack: list[tuple[str, str]], kind: str, element: str) -> list[tuple[str, str]]:
     """The open headings after a new one: a kind already open closes itself and everything
     below it (（二） after 1., 2.), a kind not yet open nests one level deeper."""
+    if kind == "chapter":
+        return [(kind, element)]  # a chapter is never inside an article, marked or not
     kinds = [open_kind for open_kind, _ in stack]
     return (stack[:kinds.index(kind)] if kind in kinds else stack) + [(kind, element)]
 
@@ -400,6 +419,7 @@ def build_clauses(lines: list[tuple[int, str]]) -> tuple[str, list[Clause]]:
         headings = [match_heading(text) for _, text in part.lines]
         _resolve_ambiguous(headings)
         _fix_misnumbered(headings)
+        _unmarked_chapters(part.lines, headings)
         fold_enumerations(part.lines, headings)
         first = next((i for i, h in enumerate(headings) if h), len(headings))
         intro, units = _body(part.lines[:first]) if first < len(headings) else ("", empty_units())

@@ -35,3 +35,12 @@ def test_a_page_that_is_a_policy_interpretation_is_titled_by_it_and_dated_by_its
     parsed = parse_document(html_text(page.encode()))
     assert parsed.title == "《关于长期护理保险的通知》政策解读" and parsed.date == "2022-07-04"
     assert [c.title for c in parsed.clauses] == ["出台背景", "主要内容"]  # no site name, no byline
+
+
+def test_a_chapter_title_copied_without_its_number_opens_a_chapter():
+    """'规划与设施建设' between 第五条 and 第六条 (a 第二章 whose marker was lost) is no line of 第五条."""
+    text = ("某市养老服务促进条例\n第一条 为了促进养老服务发展，制定本条例。\n第二条 本条例适用于本市。\n"
+            "规划与设施建设\n第三条 民政部门应当制定养老服务设施专项规划。\n第四条 新建住宅区应当配建养老服务设施。")
+    clauses = {c.heading_path[-1]: c for c in parse_document(text).clauses}
+    assert clauses["第二条"].text == "本条例适用于本市。"
+    assert clauses["第三条"].heading_path == ["规划与设施建设", "第三条"]
