@@ -72,6 +72,7 @@ _SITE_TRAIL = re.compile(r"(?:\s*[-—_|｜]\s*[^-—_|｜]{2,12}){0,2}\s*[-—_
 # The disclosure block stands in the header, or within the first lines when a page's menus push
 # the body's first heading far down; never past DISCLOSURE_UNTIL lines (a long page's body).
 DISCLOSURE_FROM, DISCLOSURE_UNTIL = 40, 400
+SITE_PREFIX_MAX = 20  # characters of site and column names a breadcrumb puts before the title
 _BYLINE = re.compile(r"(?:来源|发布时间|发布日期|阅读次数)\s*:|^(?:时间|日期)\s*:\s*\d")  # 时间：2022-07-04
 
 
@@ -204,7 +205,10 @@ def _find_title(prelude: Lines, header: _Header) -> None:
     header.issuer = header.issuer or (_org_name(prefix) if prefix else "")
     if wrapped := _WRAPPER.search(text):
         header.title = _wrapped_title(prelude[first + 1:], wrapped.group(1) or wrapped.group(2), header)
-    header.meta.update(no for no, line in prelude if _key(line) in (_key(text), _key(header.title)))
+    titles = (_key(text), _key(header.title))
+    # the title again, or after the site and column names ('成都市政务服务网 通知公告 <title>')
+    header.meta.update(no for no, line in prelude if _key(line) in titles
+                       or any(_key(line).endswith(t) and len(_key(line)) - len(t) <= SITE_PREFIX_MAX for t in titles))
 
 
 def _wrapped_title(rest: Lines, name: str, header: _Header) -> str:

@@ -74,11 +74,14 @@ _LABEL = re.compile(r"^(?:发布)?(?:时间|日期|来源|作者|发布机构|�
 
 
 def _labels_joined(lines: list[str]) -> list[str]:
-    """'时间：' over '2022-07-04' (a byline laid out in cells) becomes one line; a label with no
-    value ('来源：' followed by another label or nothing) goes."""
+    """'时间：' over '2022-07-04' (a byline laid out in cells) becomes one line, and so does a
+    date cut by spans into '2022-', '05-', '23'; a label with no value ('来源：' followed by
+    another label or nothing) goes."""
     out: list[str] = []
     for line in lines:
-        if out and _LABEL.match(out[-1]) and line and not _LABEL.match(line):
+        if out and line[:1].isdigit() and out[-1].endswith(("-", ":", "：")) and out[-1][-2:-1].isdigit():
+            out[-1] += line  # 发布时间：2022- / 05- / 23 / 15: / 56: one value cut by spans
+        elif out and _LABEL.match(out[-1]) and line and not _LABEL.match(line):
             out[-1] += line
         elif out and _LABEL.match(out[-1]) and line:
             out[-1] = line

@@ -44,3 +44,16 @@ def test_a_chapter_title_copied_without_its_number_opens_a_chapter():
     clauses = {c.heading_path[-1]: c for c in parse_document(text).clauses}
     assert clauses["第二条"].text == "本条例适用于本市。"
     assert clauses["第三条"].heading_path == ["规划与设施建设", "第三条"]
+
+
+def test_a_pages_breadcrumb_link_targets_and_cut_byline_are_no_text():
+    page = ('<html><head><meta name="ArticleTitle" content="某市人民政府办公厅印发关于推进养老服务发展若干措施的通知"/>'
+            '</head><body><div>某市政务服务网 通知公告 某市人民政府办公厅印发关于推进养老服务发展若干措施的通知</div>'
+            '<div>政务公开/col/col15393/index.html通知公告/col/col15398/index.html</div>'
+            '<div>发布时间：<span>2022-</span><span>05-</span><span>23</span> <span>15:</span><span>56</span>浏览次数：</div>'
+            '<p>各区县政府：</p><p>《关于推进养老服务发展若干措施》已经市政府同意，现印发你们。</p>'
+            '<p>一、优化居家社区养老服务</p><p>完善社区养老服务设施。</p></body></html>')
+    parsed = parse_document(html_text(page.encode()))
+    text = parsed.preamble + "".join(c.text for c in parsed.clauses)
+    assert parsed.title == "关于推进养老服务发展若干措施"
+    assert not any(debris in text for debris in ("政务服务网", "index.html", "浏览次数", "15:56"))
