@@ -317,9 +317,13 @@ def _best(results: list[Result]) -> float:
 
 def _needs_region(result: Result) -> bool:
     """Good answers from two or more places and no place asked: ask rather than guess — unless
-    the question names one institution (福海老年公寓价格): its name says where."""
+    the question names one institution (福海老年公寓价格): its name says where; or a national
+    record fits as well as any (it is the answer wherever the person lives)."""
     if result.query.region or len(result.hits) < 2 or named_hit(result.hits, result.query.normalized):
         return False
+    best = max(hit.confidence for hit in result.hits)
+    if any(not hit.record.region.code and hit.confidence >= best - facts.CLOSE for hit in result.hits):
+        return False  # the country's rule fits as well: it holds wherever the person lives
     regions = {h.record.region.code for h in result.hits[:3]}
     return "" not in regions and len({code[:4] for code in regions}) >= 2
 

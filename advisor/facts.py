@@ -74,6 +74,8 @@ def answering_first(hits: list[Hit], asked: str | None, question: str = "", plac
     top = max(hit.confidence for hit in hits)
     pool = [hit for hit in hits if hit.confidence >= top - CLOSE]
     pool = [hit for hit in pool if _in_place(hit, place)] or pool
+    if not (place and place.code):  # asked of no place: the country's rule, which holds everywhere
+        pool = [hit for hit in pool if not hit.record.region.code] or pool
     holding = _holding(pool, asked) or _holding(_rest_of_document(hits, pool), asked) or pool
     chosen = _most_telling(holding, question, {term for hit in hits for term in hit.matched}) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]

@@ -143,3 +143,21 @@ def test_among_the_equally_sure_two_weighed_words_written_together_tell():
     hits = [sourced("assess", "建立能力评估制度，为明确护理、养老服务等补贴领取资格提供依据。", 1.0, "rules", ("护理", "补贴")),
             sourced("services", "失能老年人每月享受一定数额的护理补贴。", 1.0, "rules", ("护理", "补贴"))]
     assert answering_first(hits, None, "威海护理补贴")[0].record.id == "services"
+
+
+def test_asked_of_no_place_the_countrys_equal_rule_answers_instead_of_a_question_back():
+    from advisor.answers import _needs_region
+    from index.search import Result
+    from index.understand import Query
+
+    def placed(ident: str, region: str, confidence: float, score: float) -> Hit:
+        record = Record.from_dict({"id": ident, "kind": "policy", "title": ident, "text": "养老机构应当备案。",
+                                   "region": region})
+        return Hit(record, score, confidence, ("备案",), "")
+    hits = [placed("hainan", "海南省", 0.78, 30.0), placed("hebei", "河北省", 0.78, 20.0),
+            placed("national", "", 0.78, 10.0)]
+    question = "养老院登记完了还要去哪儿备案"
+    assert answering_first(hits, "office", question)[0].record.id == "national"
+    assert not _needs_region(Result(Query(question, question, ("备案",)), hits))
+    provinces_only = hits[:2] + [placed("zhejiang", "浙江省", 0.78, 15.0), placed("national", "", 0.5, 10.0)]
+    assert _needs_region(Result(Query(question, question, ("备案",)), provinces_only))

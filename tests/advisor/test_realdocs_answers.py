@@ -15,8 +15,8 @@ from advisor.evaluation import evaluate_answers, load_answer_cases
 
 from tests.realdocs import QUESTIONS, build_data_dir
 
-# Reached (session 8): dev 76.8 % / 15 of 15 traps / 10 false; dev_d (the d documents) 82.3 % / 8 of 8 / 4
-FLOORS = {"dev": {"fact rate": 0.76, "region traps": 0.93, "false answers": 10},
+# Reached (session 8): dev 78.3 % / 15 of 15 traps / 10 false; dev_d (the d documents) 82.3 % / 8 of 8 / 4
+FLOORS = {"dev": {"fact rate": 0.78, "region traps": 0.93, "false answers": 10},
           "dev_d": {"fact rate": 0.82, "region traps": 0.87, "false answers": 4}}
 
 
