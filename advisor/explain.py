@@ -94,9 +94,10 @@ class Explanation:
 
     @property
     def safety(self) -> bool:
-        """A safety reply came before any answer (neglect is answered from the knowledge when it can be)."""
-        answered_neglect = bool(self.detected and self.detected.kind in intents.ANSWERED_ABUSE and self.cited)
-        return bool(self.detected and self.detected.intent in SAFETY) and not answered_neglect
+        """A safety reply came before any answer (neglect, and the law on abuse, are answered from
+        the knowledge when it can)."""
+        answered = bool(self.detected and self.detected.kind in intents.ANSWERED_ABUSE and self.cited)
+        return bool(self.detected and self.detected.intent in SAFETY) and not answered
 
     @property
     def opened_case(self) -> bool:
@@ -185,8 +186,9 @@ def _observed(advisor: Advisor, recorder: _Recorder) -> Advisor:
 
 def _query_view(searcher: Searcher, result: Result, cited: set[str]) -> QueryView:
     query = result.query
-    weights = searcher._weights(query.terms)  # the searcher's own weighing, not a copy of its rule
-    terms = [Term(t, round(weights.get(t, 0.0), 2), tuple(s for s, _ in searcher.synonyms.expand(t)[1:]),
+    expand = searcher.expander(query)  # the searcher's own expansion and weighing, not a copy of its rule
+    weights = searcher.weights_of(query)
+    terms = [Term(t, round(weights.get(t, 0.0), 2), tuple(s for s, _ in expand(t)[1:]),
                   weights.get(t, 0.0) < searcher.unknown_weight, t in weights)
              for t in dict.fromkeys(query.terms)]
     shown = {h.record.id for h in result.hits}

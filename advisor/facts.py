@@ -66,16 +66,13 @@ def holds(text: str, kind: str) -> bool:
 def answering_first(hits: list[Hit], asked: str | None, question: str = "", place: Region | None = None) -> list[Hit]:
     """The hits with the one to answer from first. Of those within CLOSE of the best confidence
     (in score order), the asked place's own when it has some (asked about 海口, 海口's rule, not
-    the province's equal one); of these those holding the asked kind of fact, else those of the
+    the province's equal one; asked of no place, the country's); of these those holding the asked kind of fact, else those of the
     rest of the best one's document holding it, else all of them; and of these the one sharing
     the longest telling run of characters with the question."""
     if len(hits) < 2:
         return hits
     top = max(hit.confidence for hit in hits)
-    pool = [hit for hit in hits if hit.confidence >= top - CLOSE]
-    pool = [hit for hit in pool if _in_place(hit, place)] or pool
-    if not (place and place.code):  # asked of no place: the country's rule, which holds everywhere
-        pool = [hit for hit in pool if not hit.record.region.code] or pool
+    pool = _where_asked([hit for hit in hits if hit.confidence >= top - CLOSE], place)
     holding = _holding(pool, asked) or _holding(_rest_of_document(hits, pool), asked) or pool
     chosen = _most_telling(holding, question, {term for hit in hits for term in hit.matched}) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]
@@ -102,9 +99,14 @@ def _rest_of_document(hits: list[Hit], pool: list[Hit]) -> list[Hit]:
     return [hit for hit in hits if best and hit.record.source.key == best and hit not in pool]
 
 
-def _in_place(hit: Hit, place: Region | None) -> bool:
-    """The record speaks for the asked place or a place inside it (not a province above it)."""
-    return bool(place and place.code and hit.record.region.code and place.contains(hit.record.region))
+def _where_asked(pool: list[Hit], place: Region | None) -> list[Hit]:
+    """Of equal fits, those speaking for the asked place or a place inside it (not a province
+    above it); asked of no place, the country's, which hold wherever the person lives."""
+    if place and place.code:
+        own = [hit for hit in pool if hit.record.region.code and place.contains(hit.record.region)]
+    else:
+        own = [hit for hit in pool if not hit.record.region.code]
+    return own or pool
 
 
 def _telling_run(question: str, text: str, others: list[str], weighed: set[str] = frozenset()) -> int:

@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -102,8 +103,9 @@ class Searcher:
 
     def refresh(self) -> None:
         """Catch up with changes any process may have made: a saved dictionary or synonyms
-        (one stat per file tells; on PostgreSQL mirrored from any node first), and store edits — a few are applied here (only the changed
-        records reloaded, the index caught up, its new generation opened); a large change is
+        (one stat per file tells; on PostgreSQL mirrored from any node first), and store edits —
+        a few are applied here (only the changed records reloaded, the index caught up, its new
+        generation opened); a large change is
         done aside (`_change_aside`) while the open generation serves, and swapped in here
         once it is there. Never waits for another process's index write."""
         with self._lock:
@@ -259,7 +261,7 @@ class Searcher:
             return [self.run(query, kind, limit, within) for query in self.understand(text, default)]
 
     def run(self, query: Query, kind: str | None = None, limit: int = 5, within: tuple[str, ...] = ()) -> Result:
-        expand = self._expander(query)
+        expand = self.expander(query)
         weights = self._weights(query.terms, expand)
         fitting = self._fitting_age(query)
         if fitting is not None:
@@ -294,7 +296,7 @@ class Searcher:
             return [w for w in words if any((self.postings.dense(synonym)[in_documents] > 0).any()
                                             for synonym, _ in self.synonyms.expand(w))]
 
-    def _expander(self, query: Query):
+    def expander(self, query: Query) -> Callable[[str], list[tuple[str, float]]]:
         """`synonyms.expand`, with each spoken phrase of the question that jieba cut into words
         (做不了饭 → 做不了 + 饭) standing in its longest word: that word also finds the phrase's
         written forms (助餐, 送餐), so the lexicon's longer sayings are not dead letters."""
@@ -308,14 +310,17 @@ class Searcher:
             return self.synonyms.expand
         return lambda term: self.synonyms.expand(term) + extra.get(term, [])
 
-    def _weights(self, query_terms: tuple[str, ...], expand=None) -> dict[str, float]:
+    def weights_of(self, query: Query) -> dict[str, float]:
+        """The query's terms as the search weighs them (for the hit test and tests)."""
+        return self._weights(query.terms, self.expander(query))
+
+    def _weights(self, query_terms: tuple[str, ...], expand: Callable) -> dict[str, float]:
         """Each distinct content term with its idf; unknown words weigh most (they cannot match).
 
         Single characters (点, 吃, 证) are dropped when the question has longer words: alone they
         match almost anything and say little about what is asked.
         """
         longer = [t for t in query_terms if len(t) > 1]
-        expand = expand or self.synonyms.expand
         counts = {term: max(self.postings.frequency(s) for s, _ in expand(term))
                   for term in dict.fromkeys(longer or query_terms)}
         return {term: self.postings.idf(count) for term, count in counts.items()
@@ -347,7 +352,7 @@ class Searcher:
         return fitting if fitting.any() else None
 
     def _scores(self, weights: dict[str, float], fixed: dict[str, np.ndarray],
-                expand=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                expand: Callable) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """BM25F per record (a term counts through its best synonym) and, per term, where it occurs;
         a `fixed` term (the asked age) occurs where its mask says, counting once."""
         scores = np.zeros(self.postings.size, np.float32)
@@ -356,7 +361,7 @@ class Searcher:
             best = np.zeros(self.postings.size, np.float32)
             if term in fixed:
                 best[fixed[term]] = 1.0
-            for synonym, boost in () if term in fixed else (expand or self.synonyms.expand)(term):
+            for synonym, boost in () if term in fixed else expand(term):
                 np.maximum(best, self.postings.dense(synonym, boost), out=best)
             present[term] = best > 0
             scores += weight * best

@@ -106,13 +106,12 @@ def correct(text: str, vocabulary: Vocabulary, known: frozenset[str] = frozenset
     while i < len(words):
         size, window, replacement = _fix_at(words, i, vocabulary)
         span = "".join(words[i:i + size])
-        if replacement and not kept.intersection(range(at, at + len(span))):
+        end = at + len(span)  # offsets in `text`, where the kept sayings were found
+        if replacement and not kept.intersection(range(at, end)):
             fixes[window] = replacement
-            span, at = span.replace(window, replacement, 1), at + len(span)
-        else:
-            at += len(span)
+            span = span.replace(window, replacement, 1)
         out.append(span)
-        i += size
+        i, at = i + size, end
     return "".join(out), fixes
 
 

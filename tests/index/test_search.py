@@ -38,7 +38,7 @@ def test_nothing_good_enough_means_no_hits(searcher, question):
     ("咱家不是五保户，泾源的公办敬老院能收社会上的老人不", {"五保", "保户", "咱家"}, {"五保户", "公办"}),  # one word, once
 ])
 def test_unknown_noise_is_no_evidence(searcher, question, noise, kept):
-    weights = searcher._weights(searcher.understand(question)[0].terms)
+    weights = searcher.weights_of(searcher.understand(question)[0])
     assert not noise & set(weights) and kept <= set(weights), weights
 
 
