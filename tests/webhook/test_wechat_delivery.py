@@ -119,9 +119,10 @@ def test_a_failed_delivery_keeps_the_answer_and_logs(app, wechat, api, monkeypat
     with caplog.at_level(logging.INFO, logger="webhook.messages"):
         assert wechat.plain(text_xml(unique(), QUESTION, msg_id=msg_id)).get_data(as_text=True) == "success"
         wait_for(lambda: ledger.get(f"wechat:{msg_id}").status == "failed")
+        # the ledger row is marked before the delivery line is logged: wait for the line too
+        wait_for(lambda: '"outcome": "failed"' in caplog.text)
     delivery = ledger.get(f"wechat:{msg_id}")
     assert "南宁" in delivery.parts[0] and "0/1" in delivery.outcome
-    assert '"outcome": "failed"' in caplog.text
 
 
 def test_a_long_reply_is_split_and_the_rest_sent(wechat, api, monkeypatch):
