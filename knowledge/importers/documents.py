@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.importers import crossrefs
 from knowledge.importers.directories import ParsedRows, Problem
 from knowledge.importers.docregion import BASIS_LABELS, GUESSED, infer_region
 from knowledge.importers.clauses import fold
@@ -109,9 +110,10 @@ class _Converter:
     def convert(self, document: ParsedDocument) -> ParsedRows:
         if document.preamble.strip():
             self._add(1, f"{self.key}-doc", document.title, document.preamble, ())
+        by_number = crossrefs.articles(document.clauses)
         for clause, following in zip(document.clauses, document.clauses[1:] + [None]):
             if not _is_bare_section(clause, following) and not _is_empty_heading(clause):
-                self._clause(clause)
+                self._clause(clause, crossrefs.cited_text(clause, by_number))
         for institution in document.institutions:
             self._institution(institution)
         for table in _tables(document.table_rows):
@@ -122,7 +124,8 @@ class _Converter:
                     self._table_row(number, row)
         return self.rows
 
-    def _clause(self, clause: Clause) -> None:
+    def _clause(self, clause: Clause, cited: str = "") -> None:
+        """A clause's record; `cited` holds the articles it cites by number (knowledge/importers/crossrefs.py)."""
         path = tuple(clause.heading_path)
         title = clause.title or _first_words(clause.text) or (path[-1] if path else "")
         if not path and not clause.title and self.subject:  # a paragraph of an article keeps its subject
@@ -130,7 +133,7 @@ class _Converter:
         ident = f"{self.key}-{clause_key(path, clause.text[:40])}"
         text = clause.text.strip() or title
         self._add(clause.line, ident, f"{self.region.short}：{title}" if self.region.short else title, text, path,
-                  units=clause.units)
+                  units=clause.units, attrs={"cites": cited} if cited else None)
 
     def _institution(self, inst: Institution) -> None:
         kind = self.kind or ("base" if "基地" in inst.caption else "service")
