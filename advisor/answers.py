@@ -156,12 +156,13 @@ class Answers:
 
     def _within_message(self, results: list[Result], default: Region | None) -> list[Result]:
         """'海南的养老院换了地址，要在多少天内去办变更？不去办会罚多少？': a later part of one
-        message that names nothing new is asked inside the documents the first answered part
-        found, with that part's words, like a follow-up in the next message."""
+        message that names nothing new is asked inside the document the first answered part is
+        answered from, with that part's words, like a follow-up in the next message."""
         first = next((r for r in results if r.hits), None)
         if first is None or len(results) < 2:
             return results
-        documents = tuple(dict.fromkeys(h.record.source.key for h in first.hits[:1] if h.record.source.key))
+        answering = _ordered(first)[0].record  # the record the first part is answered from
+        documents = (answering.source.key,) if answering.source.key else ()
         kept = [first]
         for own in results[results.index(first) + 1:]:
             leaning = self._about(own.query.normalized, documents)
