@@ -62,3 +62,28 @@ def test_a_later_part_of_one_message_stays_in_the_first_part_s_document(advisor)
 def test_a_later_part_naming_another_subject_searches_everywhere(advisor):
     (reply,) = conversation(advisor, "深圳麻石社区冬病夏治讲座是哪天办的？医疗机构要设老年人挂号窗口吗？")
     assert "rules-2" in cited(reply)
+
+
+
+REPORT = {"title": "高龄津贴发放工作启动", "file": "report.html", "date": "2024-01-05"}
+MEASURES = {"title": "深圳市高龄津贴发放办法", "file": "measures.md", "doc_no": "深民〔2023〕1号", "date": "2023-12-01"}
+AMOUNT_AND_NEWS = [  # a report naming 高龄津贴 often, and the 办法 holding its amount and where to apply
+    ("report-1", REPORT, "深圳高龄津贴发放工作启动，高龄津贴每月标准已经公布，高龄津贴按月发放。"),
+    ("report-2", REPORT, "市民政局在福田区举行高龄津贴发放仪式，老人代表现场申请领取。"),
+    ("measures-1", MEASURES, "八十周岁以上老年人的高龄津贴标准为每人每月100元，按月发放到本人账户，"
+                             "所需资金由市、区财政按比例分担，每年根据经济社会发展水平适时调整。"),
+    ("measures-2", MEASURES, "高龄津贴由本人或者家属向户籍所在地社区工作站提出申请，街道办事处审核。"),
+]
+
+
+@pytest.fixture(scope="module")
+def amount_and_news(tmp_path_factory) -> Advisor:
+    bot = advisor_over(tmp_path_factory.mktemp("amount"), "广东省深圳市", AMOUNT_AND_NEWS)
+    yield bot
+    bot.store.close()
+
+
+def test_a_later_part_stays_in_the_document_the_first_part_is_answered_from(amount_and_news):
+    """The report scores first, but the 办法 holds the amount asked: the second part follows it."""
+    (reply,) = conversation(amount_and_news, "深圳高龄津贴一个月多少钱？去哪里申请？")
+    assert "measures-1" in cited(reply) and "measures-2" in cited(reply) and not cited(reply) & {"report-1", "report-2"}
