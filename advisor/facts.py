@@ -102,10 +102,12 @@ def _rest_of_document(hits: list[Hit], pool: list[Hit]) -> list[Hit]:
 
 
 def _where_asked(pool: list[Hit], place: Region | None) -> list[Hit]:
-    """Of equal fits, those speaking for the asked place or a place inside it (not a province
-    above it); asked of no place, the country's, which hold wherever the person lives."""
+    """Of equal fits, those speaking for the asked place itself, else for a place inside it
+    (asked about 河北, 河北's rule before 承德's; never a province above it); asked of no
+    place, the country's, which hold wherever the person lives."""
     if place and place.code:
-        own = [hit for hit in pool if hit.record.region.code and place.contains(hit.record.region)]
+        exact = [hit for hit in pool if hit.record.region.code == place.code]
+        own = exact or [hit for hit in pool if hit.record.region.code and place.contains(hit.record.region)]
     else:
         own = [hit for hit in pool if not hit.record.region.code]
     return own or pool

@@ -121,6 +121,8 @@ def test_of_equal_fits_the_asked_place_s_own_record_answers():
     assert answering_first(hits, None, "海口护理员比赛", resolve("海口"))[0].record.id == "city"
     assert answering_first(hits, None, "海南护理员比赛", resolve("海南"))[0].record.id == "province"
     assert answering_first(hits, None, "护理员比赛")[0].record.id == "province"
+    # asked about the province, its own rule comes before a city's in it, whatever the score order
+    assert answering_first(hits[::-1], None, "海南护理员比赛", resolve("海南"))[0].record.id == "province"
 
 
 def test_a_best_fit_holding_the_asked_fact_is_not_passed_over_for_its_document_s_others():
