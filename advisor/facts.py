@@ -16,6 +16,7 @@ from index.search import Hit
 from knowledge.regions import Region
 
 CLOSE = 0.1  # confidences this close count as fitting the question equally well
+PLACE_CLOSE = 0.2  # … and this close, when the closer one speaks for exactly the asked place
 TELLING_RUN = 3  # characters: a shorter shared run (成立, 的) is one word, which the confidence already weighed
 LEAD_FROM = 120  # characters: a record shorter than this is read whole, no sentence is pulled forward
 
@@ -66,15 +67,17 @@ def holds(text: str, kind: str) -> bool:
 
 
 def answering_first(hits: list[Hit], asked: str | None, question: str = "", place: Region | None = None) -> list[Hit]:
-    """The hits with the one to answer from first. Of those within CLOSE of the best confidence
-    (in score order), the asked place's own when it has some (asked about 海口, 海口's rule, not
-    the province's equal one; asked of no place, the country's); of these those holding the asked kind of fact, else those of the
-    rest of the best one's document holding it, else all of them; and of these the one sharing
-    the longest telling run of characters with the question."""
+    """The hits with the one to answer from first. The pool: those of exactly the asked place
+    within PLACE_CLOSE of the best confidence when the best speaks for a wider place (asked about
+    海口, 海口's rule, not 海南's a little surer one); else those within CLOSE, the asked place's
+    own when it has some (asked of no place, the country's). Of the pool, those holding the
+    asked kind of fact, else those of the rest of the best one's document holding it, else all
+    of them; and of these the one sharing the longest telling run of characters with the question."""
     if len(hits) < 2:
         return hits
     top = max(hit.confidence for hit in hits)
-    pool = _where_asked([hit for hit in hits if hit.confidence >= top - CLOSE], place)
+    pool = _own_place([hit for hit in hits if hit.confidence >= top - PLACE_CLOSE], place) \
+        or _where_asked([hit for hit in hits if hit.confidence >= top - CLOSE], place)
     holding = _holding(pool, asked) or _holding(_rest_of_document(hits, pool), asked) or pool
     chosen = _most_telling(holding, question, {term for hit in hits for term in hit.matched}) if question else holding[0]
     return [chosen] + [hit for hit in hits if hit is not chosen]
@@ -99,6 +102,16 @@ def _rest_of_document(hits: list[Hit], pool: list[Hit]) -> list[Hit]:
     """The other hits from the document of the pool's most confident record."""
     best = max(pool, key=lambda hit: hit.confidence).record.source.key
     return [hit for hit in hits if best and hit.record.source.key == best and hit not in pool]
+
+
+def _own_place(near: list[Hit], place: Region | None) -> list[Hit]:
+    """Nearly as good fits speaking for exactly the asked place, when the best one speaks for a
+    wider one (the province, the country): asked about 海口, 海口's own rule, not 海南's."""
+    if not place or not place.code:
+        return []
+    own = [hit for hit in near if hit.record.region.code == place.code]
+    surest = max(near, key=lambda hit: hit.confidence)
+    return own if own and surest.record.region.code != place.code else []
 
 
 def _where_asked(pool: list[Hit], place: Region | None) -> list[Hit]:

@@ -125,6 +125,20 @@ def test_of_equal_fits_the_asked_place_s_own_record_answers():
     assert answering_first(hits[::-1], None, "海南护理员比赛", resolve("海南"))[0].record.id == "province"
 
 
+def test_a_nearly_as_good_fit_of_exactly_the_asked_place_answers_before_the_province_s():
+    from knowledge.regions import resolve
+
+    def placed(ident: str, region: str, confidence: float) -> Hit:
+        record = Record.from_dict({"id": ident, "kind": "policy", "title": ident, "text": "社区定期上门探访独居老年人。",
+                                   "region": region})
+        return Hit(record, 10.0, confidence, ("探访",), "")
+    hits = [placed("province", "海南省", 1.0), placed("city", "海口", 0.82)]
+    assert answering_first(hits, None, "海口社区会定期来看看我妈吗", resolve("海口"))[0].record.id == "city"
+    assert answering_first(hits, None, "海南社区会定期来看看我妈吗", resolve("海南"))[0].record.id == "province"
+    far = [placed("province", "海南省", 1.0), placed("city", "海口", 0.7)]
+    assert answering_first(far, None, "海口社区会定期来看看我妈吗", resolve("海口"))[0].record.id == "province"
+
+
 def test_a_best_fit_holding_the_asked_fact_is_not_passed_over_for_its_document_s_others():
     hits = [sourced("standard", "80周岁至89周岁的老年人，每人每月100元。", 1.0, "rules", ("高龄津贴",)),
             sourced("funding", "市财政按每人每月100元的标准向各区转移支付高龄津贴资金。", 0.78, "rules", ("高龄津贴",))]
