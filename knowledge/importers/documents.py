@@ -111,9 +111,12 @@ class _Converter:
         if document.preamble.strip():
             self._add(1, f"{self.key}-doc", document.title, document.preamble, ())
         by_number = crossrefs.articles(document.clauses)
+        lead = _lead_paragraph(document.clauses)
         for clause, following in zip(document.clauses, document.clauses[1:] + [None]):
             if not _is_bare_section(clause, following) and not _is_empty_heading(clause):
-                self._clause(clause, crossrefs.cited_text(clause, by_number))
+                context = {"cites": crossrefs.cited_text(clause, by_number),
+                           "lead": lead if _is_paragraph(clause) and clause.text != lead else ""}
+                self._clause(clause, {k: v for k, v in context.items() if v})
         for institution in document.institutions:
             self._institution(institution)
         for table in _tables(document.table_rows):
@@ -124,8 +127,9 @@ class _Converter:
                     self._table_row(number, row)
         return self.rows
 
-    def _clause(self, clause: Clause, cited: str = "") -> None:
-        """A clause's record; `cited` holds the articles it cites by number (knowledge/importers/crossrefs.py)."""
+    def _clause(self, clause: Clause, context: dict[str, str] | None = None) -> None:
+        """A clause's record; `context` holds what the index reads with it: the articles it cites
+        by number (cites, knowledge/importers/crossrefs.py) and its report's lead paragraph (lead)."""
         path = tuple(clause.heading_path)
         title = clause.title or _first_words(clause.text) or (path[-1] if path else "")
         if not path and not clause.title and self.subject:  # a paragraph of an article keeps its subject
@@ -133,7 +137,7 @@ class _Converter:
         ident = f"{self.key}-{clause_key(path, clause.text[:40])}"
         text = clause.text.strip() or title
         self._add(clause.line, ident, f"{self.region.short}：{title}" if self.region.short else title, text, path,
-                  units=clause.units, attrs={"cites": cited} if cited else None)
+                  units=clause.units, attrs=context or None)
 
     def _institution(self, inst: Institution) -> None:
         kind = self.kind or ("base" if "基地" in inst.caption else "service")
@@ -179,6 +183,24 @@ class _Converter:
             candidate, n = f"{ident}-{n}", n + 1
         self.ids.add(candidate)
         return candidate
+
+
+LEAD_CHARS = 300  # of a report's first paragraph: where it names what the report is about
+
+
+def _is_paragraph(clause: Clause) -> bool:
+    """A paragraph of a text without numbering (a news report), not a numbered clause."""
+    return len(clause.heading_path) <= 1 and not clause.title and not _NUMBER.match(clause.heading_path[-1] if clause.heading_path else "")
+
+
+def _lead_paragraph(clauses: list[Clause]) -> str:
+    """A report's first paragraph, which names its subject (迎泽区南官坊社区养老服务中心) that
+    the later paragraphs only call 该中心 or 活动: they are indexed with it, so a question naming
+    the subject finds the paragraph holding the asked fact. '' for a numbered document."""
+    paragraphs = [c for c in clauses if c.text.strip() and _is_paragraph(c)]
+    if len(paragraphs) < 2 or len(paragraphs) < len(clauses) // 2:
+        return ""
+    return paragraphs[0].text.strip()[:LEAD_CHARS]
 
 
 def _is_bare_section(clause: Clause, following: Clause | None) -> bool:
