@@ -46,6 +46,7 @@ HEADERS = {
 _HEADER_INDEX = {alias.lower(): canonical for canonical, aliases in HEADERS.items() for alias in aliases}
 _KIND_WORDS = {"政策": "policy", "服务": "service", "机构": "service", "基地": "base", "补贴": "subsidy", "补助": "subsidy"}
 _PHONE = re.compile(r"^[0-9+()（）\-\s、/,，转]{5,40}$")
+_NO_VALUE = re.compile(r"^(?:未知|不详|暂无|无|[-—–/／]+|n/?a|null)$", re.I)  # a cell saying it has no value
 _TEXT_FIELDS = ("type", "street", "address", "phone", "contact", "hours", "beds", "price", "eligibility", "amount",
                 "how_to_apply", "deadline", "office")
 _LABELS = {"type": "类型", "street": "街道", "contact": "联系人", "address": "地址", "phone": "电话", "hours": "开放时间",
@@ -137,7 +138,7 @@ def row_to_record(file: str, line: int, row: dict, kind: str | None, region: Reg
 def _split_columns(row: dict) -> tuple[dict[str, str], dict[str, str]]:
     known, extra = {}, {}
     for header, value in row.items():
-        value = (value or "").strip() if isinstance(value, str) else value
+        value = _stated(value)
         canonical = canonical_header(str(header))
         if canonical == "phone" and known.get("phone") and value:
             known["phone"] += f"、{value}"  # a second phone column (shopTelephone, servicePhone): both are numbers to call
@@ -152,6 +153,13 @@ def _split_columns(row: dict) -> tuple[dict[str, str], dict[str, str]]:
         elif header and value not in (None, ""):
             extra[str(header).strip()] = value
     return known, extra
+
+
+def _stated(value):
+    """A cell's value; '未知', '不详' or '—' says the value is not known, which is an empty cell
+    (a home whose bed count is unknown is still a home), not a bad row."""
+    value = (value or "").strip() if isinstance(value, str) else value
+    return "" if isinstance(value, str) and _NO_VALUE.match(value) else value
 
 
 def _kind_of(known: dict, kind: str | None) -> str:

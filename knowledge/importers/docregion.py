@@ -28,6 +28,9 @@ _FULL_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|地
 # Words that end like a division but are not one in running text (小区 = housing estate).
 _NOT_PLACES = frozenset({"社区", "小区", "城区", "辖区", "园区", "景区", "街区", "片区", "新区", "市区", "郊区", "地区"})
 
+# A short name running into 街道/镇/社区 names that street or town (西乡街道 in 宝安区), not the county.
+_TOWN_AFTER = re.compile(r"街道|镇|社区")
+
 BASIS_LABELS = {"override": "指定", "title": "标题", "issuer": "发文单位", "text": "正文（推测）",
                 "folder": "文件夹（推测）", "": "未识别"}
 GUESSED = frozenset({"text", "folder"})
@@ -73,8 +76,10 @@ def full_name_counts(text: str) -> Counter:
 def _named_in(source: str, context: Counter) -> Region:
     """The deepest place a title or issuer names by its full name, or by a short name at
     its very start (浦北县 may be written 浦北 in a headline), agreeing with each other."""
-    mentions = [(pos, alias, codes) for pos, alias, codes in find_mentions(re.sub(r"\s+", "", source))
-                if alias not in _NOT_PLACES and (_FULL_SUFFIX.search(alias) or pos == 0)]
+    source = re.sub(r"\s+", "", source)
+    mentions = [(pos, alias, codes) for pos, alias, codes in find_mentions(source)
+                if alias not in _NOT_PLACES and (_FULL_SUFFIX.search(alias) or pos == 0 and not
+                                                 _TOWN_AFTER.match(source, pos + len(alias)))]
     chosen: list[str] = []
     for _, _, codes in mentions:
         fitting = [c for c in codes if all(_related(c, other) for other in chosen)]

@@ -60,7 +60,7 @@ def _metadata_lines(soup, meta: dict[str, str]) -> list[str]:
     """'标题' and '发布时间：… 来源：…' lines from ArticleTitle / PubDate / ContentSource. A PubDate
     that is the time the site regenerated the page (its '页面生成时间') dates nothing: the page's
     own byline (时间：2022-07-04) does."""
-    title = meta.get("articletitle") or _og_title(soup)
+    title = meta.get("articletitle") or _og_title(soup) or _captioned_title(soup)
     published = meta.get("pubdate", "")
     if published and published in meta.get("others", ""):
         published = ""
@@ -88,6 +88,21 @@ def _labels_joined(lines: list[str]) -> list[str]:
         elif line or not (out and _LABEL.match(out[-1])):
             out.append(line)
     return [line for line in out if not _LABEL.match(line)]
+
+
+def _captioned_title(soup) -> str:
+    """An article body taken out of its page (a news item kept in a database) has no title
+    line, but a CMS captions each of its pictures with the article's title: one alt text on
+    every captioned picture, seen at least twice, names the article. A whole page has a <title>
+    or <h1> of its own and is not read so."""
+    if soup.find(["title", "h1"]):
+        return ""
+    alts = {str(img.get("alt", "")).strip() for img in soup.find_all("img")} - {""}
+    captions = [img for img in soup.find_all("img") if str(img.get("alt", "")).strip()]
+    if len(alts) != 1 or len(captions) < 2:
+        return ""
+    alt = alts.pop()
+    return alt if sum("\u4e00" <= char <= "\u9fff" for char in alt) >= 6 and len(alt) <= 80 else ""
 
 
 def _og_title(soup) -> str:

@@ -18,3 +18,10 @@ def test_a_city_named_only_by_its_short_name(text, region):
 def test_a_full_name_in_the_text_still_wins():
     text = "西安市雁塔区丈八街道举办活动，深圳来的志愿者也参加了。西安市民政局到场。"
     assert infer_region("冬至包饺子", "", text).region.name.startswith("陕西省西安市")
+
+
+def test_a_headline_opening_with_a_street_named_like_a_county_is_not_that_county():
+    text = "宝安区西乡街道麻布社区的长者参加了慢病管理小组。"
+    guess = infer_region("西乡街道麻布社区开展长者慢病管理小组活动", "", text)
+    assert guess.region.name == "广东省深圳市宝安区" and guess.basis == "text"
+    assert infer_region("浦北开展敬老月活动", "", "").region.name == "广西壮族自治区钦州市浦北县"

@@ -46,6 +46,16 @@ def test_encodings_and_line_ends(fresh_store, tmp_path, encoding, newline):
     assert record.title == "南宁长者饭堂" and record.attrs["phone"] == "0771-12345"  # full-width digits and hyphen normalised
 
 
+def test_a_cell_saying_it_has_no_value_is_empty_not_a_bad_row(fresh_store, tmp_path):
+    text = "名称,城市,床位,电话,地址\n北湖颐养院,南宁,未知,—,北湖路1号\n南湖颐养院,南宁,不详,暂无,南湖路2号\n"
+    report = import_paths(fresh_store, [write(tmp_path / "机构.csv", text)])
+    assert not report.skipped
+    homes = {s.record.title: s.record for s in fresh_store.list()}
+    assert set(homes) == {"北湖颐养院", "南湖颐养院"}
+    assert all("beds" not in home.attrs and "phone" not in home.attrs for home in homes.values())
+    assert "未知" not in homes["北湖颐养院"].text and "北湖路1号" in homes["北湖颐养院"].text
+
+
 def test_kind_and_region_options(fresh_store, tmp_path):
     path = write(tmp_path / "bases.csv", "name,district,address\n康养基地,青秀区,青秀山路\n")
     import_paths(fresh_store, [path], kind="base", region="南宁")

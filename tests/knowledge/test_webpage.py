@@ -67,3 +67,26 @@ def test_a_link_dense_block_goes_even_without_a_telling_name():
     rows, _ = parse_document_file(Path("p.html"), page.encode(), None, NATIONAL)
     text = "\n".join(r.text for r in rows.records)
     assert "100元" in text and "栏目" not in text
+
+
+CAPTION = "某县敬老院举办重阳节包饺子活动"
+PICTURE = '<p><img alt="{alt}" src="/{n}.jpg"/></p>'
+
+
+@pytest.mark.parametrize("alts, title", [
+    ([CAPTION, CAPTION, ""], CAPTION),  # every captioned picture carries the article's title
+    ([CAPTION], "九月初九重阳节的上午"),  # one caption is no proof of a title: the opening is still the guess
+    ([CAPTION, "院长为老人盛饺子"], "九月初九重阳节的上午"),  # captions that differ describe pictures
+])
+def test_an_article_body_without_a_title_line_is_titled_by_its_pictures_caption(alts, title):
+    pictures = "".join(PICTURE.format(alt=alt, n=n) for n, alt in enumerate(alts))
+    body = f"<p>九月初九重阳节的上午，敬老院的老人们一起包饺子。</p>{pictures}<p>院长为每位老人盛上一碗热饺子。</p>"
+    _, info = parse_document_file(Path("news.html"), body.encode(), None, NATIONAL)
+    assert info.title == title
+
+
+def test_a_whole_page_keeps_its_own_title_over_its_pictures_captions():
+    pictures = PICTURE.format(alt=CAPTION, n=1) * 2
+    page = f"<html><body><h1>重阳节敬老活动纪实</h1>{pictures}<p>老人们包饺子。</p></body></html>"
+    _, info = parse_document_file(Path("page.html"), page.encode(), None, NATIONAL)
+    assert info.title == "重阳节敬老活动纪实"
