@@ -20,6 +20,7 @@ def hit(ident: str, text: str, confidence: float) -> Hit:
     ("护理型床位要占多少比例", "count"), ("这个政策好不好", None), ("寿星多大了", "age"),
     ("新小区要配多大的养老用房", "count"), ("比政府定的价贵，多出来的钱谁出", "payer"), ("中心负责人是谁", "person"),
     ("用没健康证的护理员会怎么罚", "penalty"), ("村干部贪了钱会怎么处理", "penalty"), ("养老院该咋处理", None),
+    ("冬病夏治讲座谁办", "organizer"), ("生日会是谁组织的", "organizer"), ("讲座请的医生是谁", "person"),
 ])
 def test_the_kind_of_fact_a_question_asks(question, kind):
     assert asked_fact(question) == kind
