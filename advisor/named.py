@@ -11,19 +11,14 @@ import re
 from rapidfuzz import fuzz
 
 from index.search import Hit
+from index.vocabulary import institution_name
 from knowledge.regions import Region, find_mentions
 
 NAMED = 90  # partial ratio from which the question names the institution
 MIN_NAME = 4  # characters: shorter names (养老院) are kinds of place, not names
 
-_PREFIX = re.compile(r"^[^：:]{1,12}[：:]")
 _NOTE = re.compile(r"[（(][^（）()]*[）)]")
 _FULL_NAME = re.compile(r"(?:省|市|区|县|旗|自治州|盟)$")
-
-
-def institution_name(title: str) -> str:
-    """'海口：海口颐养院（公办）' → '海口颐养院'."""
-    return _NOTE.sub("", _PREFIX.sub("", title)).strip()
 
 
 def without_places(name: str) -> str:

@@ -74,8 +74,10 @@ def vocabulary_of(reader, records: dict[str, Record], dictionary: tuple, fields:
     places = sorted({alias for rec in records.values() for alias in _place_names(rec.region)})
     covered = {r.code for rec in records.values() for r in rec.region.ancestors()}
     domain = [word for word, _ in dictionary]
-    return Vocabulary(set().union(*words.values()) | all_place_names(), domain + places + tags + titles + body,
-                      covered, concepts=domain, names=words["title"])
+    vocabulary = Vocabulary(set().union(*words.values()) | all_place_names(), domain + places + tags + titles + body,
+                            covered, concepts=domain, names=words["title"])
+    vocabulary.learn_institutions(records.values())
+    return vocabulary
 
 
 BODY_DF = 3  # records: a body word this common in the knowledge is one an elder may mistype (高令 → 高龄)

@@ -136,6 +136,7 @@ class Searcher:
                             [r.title for r in changed if r] + [t for r in changed if r for t in r.tags],
                             [a.code for r in changed if r for a in r.region.ancestors()],
                             [w for r in changed if r for w in analysis.analyse(r.title)])
+        self.vocabulary.learn_institutions(r for r in changed if r)
         if indexed is None:
             self._stamp = (None, *self._stamp[1:])  # rebuilt elsewhere with another dictionary: switch next time
             return  # meanwhile the open generation, cut like our questions, keeps serving

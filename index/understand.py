@@ -6,6 +6,7 @@ with content terms, a region and a kind hint; the searcher does the rest.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -103,6 +104,7 @@ def correct(text: str, vocabulary: Vocabulary, known: frozenset[str] = frozenset
     words, out, fixes, i, at = jieba.lcut(text), [], {}, 0, 0
     kept = {n for phrase in known if len(phrase) >= 2 and phrase in text
             for found in re.finditer(re.escape(phrase), text) for n in range(found.start(), found.end())}
+    kept |= _named_institutions(text, words, vocabulary)
     while i < len(words):
         size, window, replacement = _fix_at(words, i, vocabulary)
         span = "".join(words[i:i + size])
@@ -113,6 +115,16 @@ def correct(text: str, vocabulary: Vocabulary, known: frozenset[str] = frozenset
         out.append(span)
         i, at = i + size, end
     return "".join(out), fixes
+
+
+def _named_institutions(text: str, words: list[str], vocabulary: Vocabulary) -> set[int]:
+    """Offsets of the institution names the text writes whole, starting and ending where its
+    words do: jieba may cut a name into characters (中|颐|颐养|园) that would pass for a typo of
+    a known word (中医). A name starting inside a word (县老年养护院 in 泾|原县|…) is no name there."""
+    bounds = {0, *itertools.accumulate(len(word) for word in words)}
+    return {n for name in vocabulary.institutions_in(text)
+            for found in re.finditer(re.escape(name), text)
+            if found.start() in bounds and found.end() in bounds for n in range(found.start(), found.end())}
 
 
 def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str, str | None]:

@@ -11,6 +11,8 @@ from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
+from index.analysis import normalize
+
 
 def pinyin_key(text: str) -> str:
     from pypinyin import lazy_pinyin  # 0.4 s to import: only processes that correct typos pay it
@@ -56,6 +58,24 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
+INSTITUTION_KINDS = ("service", "base")
+NAME_LENGTHS = (4, 24)  # characters of an institution's name a question may write whole
+_NAME_PREFIX = re.compile(r"^[^：:]{1,12}[：:]")
+_NAME_NOTE = re.compile(r"[（(][^（）()]*[）)]")
+
+
+def institution_name(title: str) -> str:
+    """'海口：海口颐养院（公办）' → '海口颐养院'."""
+    return _NAME_NOTE.sub("", _NAME_PREFIX.sub("", title)).strip()
+
+
+def institution_names(records: Iterable) -> set[str]:
+    """The names of the institutions among `records`, as the index normalises text."""
+    low, high = NAME_LENGTHS
+    return {name for record in records if record.kind in INSTITUTION_KINDS
+            for name in [normalize(institution_name(record.title))] if low <= len(name) <= high}
+
+
 class Vocabulary:
     def __init__(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str] = (),
                  concepts: Iterable[str] = (), names: Iterable[str] = ()):
@@ -67,6 +87,17 @@ class Vocabulary:
         self._known = set(self.words)
         self._by_pinyin: dict[str, str] | None = None
         self._by_mask: dict[str, list[str]] | None = None  # word with one character masked → words
+        self.institutions: set[str] = set()  # names of homes and bases: never "corrected" (中颐颐养园)
+
+    def learn_institutions(self, records: Iterable) -> None:
+        self.institutions.update(institution_names(records))
+
+    def institutions_in(self, text: str) -> frozenset[str]:
+        """The institution names `text` writes whole: jieba may cut one into characters (中|颐|颐养|园),
+        which typo correction would otherwise take for a typo of a known word (中医)."""
+        low, high = NAME_LENGTHS
+        return frozenset(text[i:j] for i in range(len(text)) for j in range(i + low, min(len(text), i + high) + 1)
+                         if text[i:j] in self.institutions)
 
     def add(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str],
             names: Iterable[str] = ()) -> None:

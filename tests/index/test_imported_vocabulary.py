@@ -40,3 +40,14 @@ def test_a_near_sound_of_an_indexed_word_is_corrected_but_not_through_another_in
     assert searcher.understand("权益受了侵害去哪儿投述")[0].corrections == {"投述": "投诉"}
     assert "人数" not in searcher.understand("我妈一个人住在浦北")[0].corrections.values()
     assert "整合" not in searcher.understand("他们让我们自己带饭这合规矩吗")[0].corrections.values()
+
+
+def test_an_institution_named_whole_is_never_corrected_though_jieba_cuts_it_into_characters(tmp_path):
+    """中颐颐养园 is cut 中|颐|颐养|园: 中颐 would be taken for a typo of 中医, which records use."""
+    store = Store.in_dir(tmp_path)
+    for n, text in enumerate(["社区提供中医服务。", "开展中医保健。", "推广中医养生。", "中医上门服务。"]):
+        store.put(body_record(n, text), "test")
+    store.put(Record.from_dict({"id": "home-1", "kind": "service", "title": "中颐颐养园",
+                                "text": "中颐颐养园。类型：民营；床位：1100张；收费：2500（元/月）", "region": "重庆"}), "test")
+    searcher = Searcher(store, tmp_path)
+    assert searcher.understand("重庆那个中颐颐养园一个月多少钱")[0].corrections == {}
