@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from advisor import answers, intents, referral, safety, slots
 from advisor.answer_cache import DEFAULT_SIZE as DEFAULT_CACHE
@@ -104,7 +105,11 @@ class Advisor:
         detected = detect_intent(text)
         if detected and detected.intent == "abuse" and detected.kind in intents.ANSWERED_ABUSE:
             session.pending = {}
-            return self._answered_with_report(text, session)
+            return self._answered_with_note(text, session, safety.abuse, safety.REPORT_ABUSE)
+        if detected and detected.intent == "fraud" and detected.kind in intents.ANSWERED_FRAUD:
+            session.pending = {}
+            return self._answered_with_note(text, session, lambda: safety.fraud(self.anti_fraud_records()),
+                                            safety.FRAUD_NOTE)
         if detected and detected.intent in SAFETY:
             session.pending = {}
             return SAFETY[detected.intent](detected, self)
@@ -147,14 +152,15 @@ class Advisor:
             session.pending = {"type": "offer_handoff", "question": text}
         return reply
 
-    def _answered_with_report(self, text: str, session: Session) -> Reply:
-        """'子女不养老人，会被记到啥信用里', '养老院虐待老人罚多少': neglect, or what the law does
-        about abuse, is no harm under way, so the knowledge answers, with where to report it
-        below; the abuse reply when the knowledge has nothing."""
+    def _answered_with_note(self, text: str, session: Session, fallback: Callable[[], Reply], note: str) -> Reply:
+        """'子女不养老人，会被记到啥信用里', '养老院虐待老人罚多少', '打着老年大学名义搞非法集资归谁查':
+        neglect, or what the rules say about abuse or a scam, is no harm under way, so the
+        knowledge answers, with where to report it (or the scam warning) below; the safety
+        reply when the knowledge has nothing."""
         reply = self.answers.search(intents.strip_greeting(text), session)
         if not reply.records:
-            return safety.abuse()
-        return reply.with_text(f"{reply.reply}\n{safety.REPORT_ABUSE}")
+            return fallback()
+        return reply.with_text(f"{reply.reply}\n{note}")
 
     def _taken_over(self, text: str, session: Session) -> Reply:
         """A console advisor is answering this person: a safety message still gets its safety reply;

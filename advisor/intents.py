@@ -101,6 +101,10 @@ NEGLECT = (
 # Asking what the law does (罚多少, 追究什么责任), not reporting a harm now: 养老院虐待老人罚多少
 ABOUT_LAW = (r"罚多少|罚款|处罚|怎么罚|会罚|追究|法律责任|违法|犯法|判刑|坐牢|吊销|怎么处理|有什么规定",)
 ANSWERED_ABUSE = frozenset({"law", "neglect"})  # kinds of abuse answered from the knowledge, report line below
+ANSWERED_FRAUD = frozenset({"law"})  # … of scams: the warning below
+# Asking what the rules say about a scam (允许吗, 归谁查, 骗的钱能退吗), not reporting one: the
+# knowledge answers (养老院不得诱导老年人参与非法集资), the warning below
+ABOUT_RULES = (r"允许吗|允不允许|让不让|准不准|可以这样吗|合法吗|合不合法|归谁查|谁来查|谁查|归谁管|能退|退回|退还|退不退",)
 HANDOFF_STRONG = (
     r"转人工", r"人工客服", r"人工服务", r"(找|要|接|换)人工(?!智能|关节|耳蜗)", r"^人工$", r"(找|要|转|跟|和)真人", r"真人客服",
     r"(我要|我想|让我)(跟|和|找)(人|活人)(说|聊|谈|讲)", r"不(想|要)(跟|和)机器人",
@@ -184,6 +188,7 @@ _FRAUD_LURE, _FRAUD_DOUBT = _compiled(FRAUD_LURE), _compiled(FRAUD_DOUBT)
 _MEDICAL_DOSE, _MEDICAL_DIAGNOSIS = _compiled(MEDICAL_DOSE), _compiled(MEDICAL_DIAGNOSIS)
 _MEDICAL_POLICY, _ABUSE, _NEGLECT = _compiled(MEDICAL_POLICY), _compiled(ABUSE), _compiled(NEGLECT)
 _ABOUT_LAW = _compiled(ABOUT_LAW)
+_ABOUT_RULES = _compiled(ABOUT_RULES)
 _HANDOFF_STRONG, _HANDOFF_CALLBACK = _compiled(HANDOFF_STRONG), _compiled(HANDOFF_CALLBACK)
 _REFER, _HOW_TO_APPLY = _compiled(REFER), _compiled(HOW_TO_APPLY)
 _SPACES = re.compile(r"\s+")
@@ -249,7 +254,8 @@ def _emergency(text: str) -> Detected | None:
 
 
 def _fraud(text: str) -> Detected | None:
-    """Strong scam words alone; a money demand only with a lure or the user's own doubt."""
+    """Strong scam words alone; a money demand only with a lure or the user's own doubt. Kind
+    "law": the question asks what the rules say about it (ANSWERED_SAFETY)."""
     for mask in _FRAUD_MASKS:
         text = mask.sub("，", text)
     hit = _search(_FRAUD_STRONG, text)
@@ -257,7 +263,8 @@ def _fraud(text: str) -> Detected | None:
         money = _search(_FRAUD_MONEY, text)
         if money and (_search(_FRAUD_DOUBT, text) or (money != "交钱" and _search(_FRAUD_LURE, text))):
             hit = money
-    return Detected("fraud", None, hit) if hit else None
+    asks_rules = _search(_ABOUT_LAW, text) or _search(_ABOUT_RULES, text)
+    return Detected("fraud", "law" if asks_rules else None, hit) if hit else None
 
 
 def _medical(text: str) -> Detected | None:

@@ -25,6 +25,9 @@ FRAUD = ("这很可能是骗局：要先交钱、承诺高额返利或“保本�
          "不要告诉对方验证码。\n已经交了钱或拿不准，请拨打110报警，或打12345政务服务热线咨询。")
 
 
+FRAUD_NOTE = "提醒：拿不准的项目请不要交钱、不要转账；已经交了钱请拨打110报警，或打12345政务服务热线咨询。"
+
+
 def emergency(kind: str | None) -> Reply:
     line = EMERGENCY_LINES.get(kind or "medical", EMERGENCY_LINES["medical"])
     return Reply(f"{line}\n{HANDOFF_OFFER}", "emergency", suggestions=("转人工",))
