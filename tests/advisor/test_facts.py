@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.facts import answering_first, asked_fact, leading_sentence
+from advisor.facts import answering_first, asked_fact, holds, leading_sentence
 from index.search import Hit
 from knowledge.records import Record
 
@@ -107,8 +107,14 @@ def test_within_the_best_document_the_record_holding_the_asked_fact_answers():
 @pytest.mark.parametrize("text, held", [("7月30日下午", False), ("自2023年7月1日起施行", False), ("30日内办理", True),
                                         ("每季度为老人庆生", True), ("20个工作日内", True), ("三个月", True)])
 def test_a_duration_is_a_span_or_a_frequency_never_a_date(text, held):
-    from advisor.facts import holds
     assert holds(text, "duration") is held
+
+
+@pytest.mark.parametrize("text, held", [("12月26日，活动走进养老服务中心", True), ("2023年7月", True),
+                                        ("自2023年7月1日起施行", True), ("30日内办理", False), ("第十二条", False)])
+def test_a_date_is_a_year_and_month_or_a_month_and_day(text, held):
+    assert holds(text, "date") is held
+
 
 
 def test_of_equal_fits_the_asked_place_s_own_record_answers():
