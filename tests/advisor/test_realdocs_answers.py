@@ -16,9 +16,9 @@ from advisor.evaluation import evaluate_answers, load_answer_cases
 
 from tests.realdocs import QUESTIONS, build_data_dir
 
-# Reached (session 9): dev 83.7 % / 15 of 15 traps / 10 false; dev_d (the d documents) 83.3 % / 8 of 8 / 4;
+# Reached (session 9): dev 84.8 % / 15 of 15 traps / 10 false; dev_d (the d documents) 83.3 % / 8 of 8 / 4;
 # dev_e (the e documents) 81.2 % / 5 of 5 / 2
-FLOORS = {"dev": {"fact rate": 0.83, "region traps": 0.93, "false answers": 10},
+FLOORS = {"dev": {"fact rate": 0.84, "region traps": 0.93, "false answers": 10},
           "dev_d": {"fact rate": 0.83, "region traps": 0.87, "false answers": 4},
           "dev_e": {"fact rate": 0.81, "region traps": 0.8, "false answers": 2}}
 
