@@ -13,7 +13,6 @@ import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from advisor import answers, intents, referral, safety, slots
 from advisor.answer_cache import DEFAULT_SIZE as DEFAULT_CACHE
@@ -40,6 +39,7 @@ is_traditional = lru_cache(maxsize=4096)(intents.is_traditional)
 extract_slots = lru_cache(maxsize=4096)(slots.extract)
 SAFETY = {"emergency": lambda d, a: safety.emergency(d.kind), "medical": lambda d, a: safety.medical(),
           "abuse": lambda d, a: safety.abuse(), "fraud": lambda d, a: safety.fraud(a.anti_fraud_records())}
+SAFETY_NOTES = {"abuse": safety.REPORT_ABUSE, "fraud": safety.FRAUD_NOTE}  # below a knowledge answer (ANSWERED_FIRST)
 
 
 class Advisor:
@@ -103,13 +103,9 @@ class Advisor:
         if not text:
             return answers.smalltalk("greeting")
         detected = detect_intent(text)
-        if detected and detected.intent == "abuse" and detected.kind in intents.ANSWERED_ABUSE:
+        if intents.answered_first(detected):
             session.pending = {}
-            return self._answered_with_note(text, session, safety.abuse, safety.REPORT_ABUSE)
-        if detected and detected.intent == "fraud" and detected.kind in intents.ANSWERED_FRAUD:
-            session.pending = {}
-            return self._answered_with_note(text, session, lambda: safety.fraud(self.anti_fraud_records()),
-                                            safety.FRAUD_NOTE)
+            return self._answered_with_note(text, session, detected)
         if detected and detected.intent in SAFETY:
             session.pending = {}
             return SAFETY[detected.intent](detected, self)
@@ -152,15 +148,15 @@ class Advisor:
             session.pending = {"type": "offer_handoff", "question": text}
         return reply
 
-    def _answered_with_note(self, text: str, session: Session, fallback: Callable[[], Reply], note: str) -> Reply:
+    def _answered_with_note(self, text: str, session: Session, detected: intents.Detected) -> Reply:
         """'子女不养老人，会被记到啥信用里', '养老院虐待老人罚多少', '打着老年大学名义搞非法集资归谁查':
         neglect, or what the rules say about abuse or a scam, is no harm under way, so the
         knowledge answers, with where to report it (or the scam warning) below; the safety
         reply when the knowledge has nothing."""
         reply = self.answers.search(intents.strip_greeting(text), session)
         if not reply.records:
-            return fallback()
-        return reply.with_text(f"{reply.reply}\n{note}")
+            return SAFETY[detected.intent](detected, self)
+        return reply.with_text(f"{reply.reply}\n{SAFETY_NOTES[detected.intent]}")
 
     def _taken_over(self, text: str, session: Session) -> Reply:
         """A console advisor is answering this person: a safety message still gets its safety reply;

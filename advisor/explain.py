@@ -96,8 +96,7 @@ class Explanation:
     def safety(self) -> bool:
         """A safety reply came before any answer (neglect, and the rules on abuse and scams, are
         answered from the knowledge when it can)."""
-        answered_kinds = intents.ANSWERED_FRAUD if self.detected and self.detected.intent == "fraud" else intents.ANSWERED_ABUSE
-        answered = bool(self.detected and self.detected.kind in answered_kinds and self.cited)
+        answered = intents.answered_first(self.detected) and bool(self.cited)
         return bool(self.detected and self.detected.intent in SAFETY) and not answered
 
     @property

@@ -100,8 +100,9 @@ NEGLECT = (
 )
 # Asking what the law does (罚多少, 追究什么责任), not reporting a harm now: 养老院虐待老人罚多少
 ABOUT_LAW = (r"罚多少|罚款|处罚|怎么罚|会罚|追究|法律责任|违法|犯法|判刑|坐牢|吊销|怎么处理|有什么规定",)
-ANSWERED_ABUSE = frozenset({"law", "neglect"})  # kinds of abuse answered from the knowledge, report line below
-ANSWERED_FRAUD = frozenset({"law"})  # … of scams: the warning below
+# The kinds of a safety intent the knowledge answers first, its safety line below (advisor/core.py):
+# neglect and the law on abuse (where to report it), the rules on a scam (the warning)
+ANSWERED_FIRST = {"abuse": frozenset({"law", "neglect"}), "fraud": frozenset({"law"})}
 # Asking what the rules say about a scam (允许吗, 归谁查, 骗的钱能退吗), not reporting one: the
 # knowledge answers (养老院不得诱导老年人参与非法集资), the warning below
 ABOUT_RULES = (r"允许吗|允不允许|让不让|准不准|可以这样吗|合法吗|合不合法|归谁查|谁来查|谁查|归谁管|能退|退回|退还|退不退",)
@@ -255,7 +256,7 @@ def _emergency(text: str) -> Detected | None:
 
 def _fraud(text: str) -> Detected | None:
     """Strong scam words alone; a money demand only with a lure or the user's own doubt. Kind
-    "law": the question asks what the rules say about it (ANSWERED_SAFETY)."""
+    "law": the question asks what the rules say about it (ANSWERED_FIRST)."""
     for mask in _FRAUD_MASKS:
         text = mask.sub("，", text)
     hit = _search(_FRAUD_STRONG, text)
@@ -278,7 +279,7 @@ def _medical(text: str) -> Detected | None:
 def _abuse(text: str) -> Detected | None:
     """Harm under way (kind None); a question on what the law does about it ("养老院虐待老人
     罚多少": kind "law"); neglect (不赡养: kind "neglect"). The last two are answered from the
-    knowledge first (ANSWERED_ABUSE)."""
+    knowledge first (ANSWERED_FIRST)."""
     hit = _search(_ABUSE, text)
     if hit:
         return Detected("abuse", "law" if _search(_ABOUT_LAW, text) else None, hit)
@@ -312,6 +313,11 @@ def _short_reply(raw: str) -> Detected | None:
                 if hit:
                     return Detected(intent, kind, hit)
     return None
+
+
+def answered_first(detected: Detected | None) -> bool:
+    """Whether the knowledge answers this safety intent before its safety line (ANSWERED_FIRST)."""
+    return bool(detected) and detected.kind in ANSWERED_FIRST.get(detected.intent, ())
 
 
 def detect(text: str) -> Detected | None:
