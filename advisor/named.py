@@ -11,13 +11,12 @@ import re
 from rapidfuzz import fuzz
 
 from index.search import Hit
-from index.vocabulary import institution_name
+from index.vocabulary import NAME_NOTE, institution_name
 from knowledge.regions import Region, find_mentions
 
 NAMED = 90  # partial ratio from which the question names the institution
 MIN_NAME = 4  # characters: shorter names (养老院) are kinds of place, not names
 
-_NOTE = re.compile(r"[（(][^（）()]*[）)]")
 _FULL_NAME = re.compile(r"(?:省|市|区|县|旗|自治州|盟)$")
 
 
@@ -54,7 +53,7 @@ _NATION = "中华人民共和国"
 def title_core(title: str, region: Region) -> str:
     """What a question keeps of a document's title: '《海南省养老服务条例》' → '养老服务条例'
     (the place is asked separately, or not at all), without notes in brackets."""
-    core = _NOTE.sub("", _BRACKETS.sub("", title)).strip()
+    core = NAME_NOTE.sub("", _BRACKETS.sub("", title)).strip()
     places = {_NATION} | {name for r in region.ancestors() for name in (r.county or r.city or r.province, r.short)}
     while leading := max((p for p in places if p and core.startswith(p)), key=len, default=""):
         core = core[len(leading):]  # 海南省海口市…: the province, then the city

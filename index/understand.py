@@ -122,9 +122,8 @@ def _named_institutions(text: str, words: list[str], vocabulary: Vocabulary) -> 
     words do: jieba may cut a name into characters (中|颐|颐养|园) that would pass for a typo of
     a known word (中医). A name starting inside a word (县老年养护院 in 泾|原县|…) is no name there."""
     bounds = {0, *itertools.accumulate(len(word) for word in words)}
-    return {n for name in vocabulary.institutions_in(text)
-            for found in re.finditer(re.escape(name), text)
-            if found.start() in bounds and found.end() in bounds for n in range(found.start(), found.end())}
+    return {n for start, end in vocabulary.institution_spans(text)
+            if start in bounds and end in bounds for n in range(start, end)}
 
 
 def _fix_at(words: list[str], i: int, vocabulary: Vocabulary) -> tuple[int, str, str | None]:

@@ -61,12 +61,12 @@ def _one_edit(a: str, b: str) -> bool:
 INSTITUTION_KINDS = ("service", "base")
 NAME_LENGTHS = (4, 24)  # characters of an institution's name a question may write whole
 _NAME_PREFIX = re.compile(r"^[^：:]{1,12}[：:]")
-_NAME_NOTE = re.compile(r"[（(][^（）()]*[）)]")
+NAME_NOTE = re.compile(r"[（(][^（）()]*[）)]")  # a bracketed note after a name: （公办）
 
 
 def institution_name(title: str) -> str:
     """'海口：海口颐养院（公办）' → '海口颐养院'."""
-    return _NAME_NOTE.sub("", _NAME_PREFIX.sub("", title)).strip()
+    return NAME_NOTE.sub("", _NAME_PREFIX.sub("", title)).strip()
 
 
 def institution_names(records: Iterable) -> set[str]:
@@ -92,12 +92,12 @@ class Vocabulary:
     def learn_institutions(self, records: Iterable) -> None:
         self.institutions.update(institution_names(records))
 
-    def institutions_in(self, text: str) -> frozenset[str]:
-        """The institution names `text` writes whole: jieba may cut one into characters (中|颐|颐养|园),
-        which typo correction would otherwise take for a typo of a known word (中医)."""
+    def institution_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where `text` writes an institution's name whole (start, end): jieba may cut one into
+        characters (中|颐|颐养|园), which typo correction would take for a typo of a known word (中医)."""
         low, high = NAME_LENGTHS
-        return frozenset(text[i:j] for i in range(len(text)) for j in range(i + low, min(len(text), i + high) + 1)
-                         if text[i:j] in self.institutions)
+        return [(i, j) for i in range(len(text)) for j in range(i + low, min(len(text), i + high) + 1)
+                if text[i:j] in self.institutions]
 
     def add(self, lexicon: Iterable[str], correction_words: Iterable[str], covered: Iterable[str],
             names: Iterable[str] = ()) -> None:
