@@ -190,7 +190,8 @@ LEAD_CHARS = 300  # of a report's first paragraph: where it names what the repor
 
 def _is_paragraph(clause: Clause) -> bool:
     """A paragraph of a text without numbering (a news report), not a numbered clause."""
-    return len(clause.heading_path) <= 1 and not clause.title and not _NUMBER.match(clause.heading_path[-1] if clause.heading_path else "")
+    path = clause.heading_path
+    return len(path) <= 1 and not clause.title and not (path and _NUMBER.match(path[-1]))
 
 
 def _lead_paragraph(clauses: list[Clause]) -> str:

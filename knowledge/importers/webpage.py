@@ -97,11 +97,10 @@ def _captioned_title(soup) -> str:
     or <h1> of its own and is not read so."""
     if soup.find(["title", "h1"]):
         return ""
-    alts = {str(img.get("alt", "")).strip() for img in soup.find_all("img")} - {""}
-    captions = [img for img in soup.find_all("img") if str(img.get("alt", "")).strip()]
-    if len(alts) != 1 or len(captions) < 2:
+    captions = [alt for img in soup.find_all("img") if (alt := str(img.get("alt", "")).strip())]
+    if len(set(captions)) != 1 or len(captions) < 2:
         return ""
-    alt = alts.pop()
+    alt = captions[0]
     return alt if sum("\u4e00" <= char <= "\u9fff" for char in alt) >= 6 and len(alt) <= 80 else ""
 
 
