@@ -8,6 +8,7 @@ import pytest
 from advisor.core import Advisor
 from advisor.reply import Message
 from knowledge.cli import load_starter
+from knowledge.importing import import_paths
 from knowledge.records import Record
 from knowledge.store import Store
 
@@ -23,6 +24,21 @@ def advisor(tmp_path_factory) -> Advisor:
     yield bot
     bot.store.close()
     store.close()
+
+
+def reply_after_importing(tmp_path, name: str, text: str, question: str):
+    """The reply to `question` from an advisor whose only knowledge is the file `name` holding
+    `text`, imported as an advisor would (for import tests that must show the answer changes)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    store = Store.in_dir(tmp_path / "data")
+    import_paths(store, [path], actor="test")
+    store.close()
+    advisor = Advisor.open(tmp_path / "data")
+    try:
+        return advisor.handle(Message(user_id="u1", text=question, channel="test"))
+    finally:
+        advisor.store.close()
 
 
 def advisor_over(data_dir, region: str, records: list[tuple[str, dict, str]]) -> Advisor:

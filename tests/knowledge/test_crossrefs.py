@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor.core import Advisor
-from advisor.reply import Message
 from knowledge.importers.documents import parse_document_file
-from knowledge.importing import import_paths
 from knowledge.regions import NATIONAL
-from knowledge.store import Store
+from tests.advisor.conftest import reply_after_importing
 
 REGULATION = """某市居家养老服务条例
 第一条 为了规范居家养老服务，制定本条例。
@@ -43,14 +40,5 @@ def test_an_article_citing_nothing_carries_nothing():
 
 
 def test_a_question_on_the_duty_finds_the_penalty_that_cites_it(tmp_path):
-    path = tmp_path / "regulation.txt"
-    path.write_text(REGULATION, encoding="utf-8")
-    store = Store.in_dir(tmp_path / "data")
-    import_paths(store, [path], actor="test")
-    store.close()
-    advisor = Advisor.open(tmp_path / "data")
-    try:
-        reply = advisor.handle(Message(user_id="u1", text="护理人员没有健康证明，养老服务组织会怎么罚？", channel="test"))
-    finally:
-        advisor.store.close()
+    reply = reply_after_importing(tmp_path, "regulation.txt", REGULATION, "护理人员没有健康证明，养老服务组织会怎么罚？")
     assert "处一万元以上三万元以下罚款" in reply.reply

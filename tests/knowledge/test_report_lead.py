@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor.core import Advisor
-from advisor.reply import Message
 from knowledge.importers.documents import parse_document_file
-from knowledge.importing import import_paths
 from knowledge.regions import NATIONAL
-from knowledge.store import Store
+from tests.advisor.conftest import reply_after_importing
 
 REPORT = ("<p>3月5日，记者走进位于城东街道的青松社区养老服务中心，这里的老人正在活动室下棋。"
           "该中心去年12月开始试运营，占地1200平方米。</p>"
@@ -37,14 +34,5 @@ def test_a_numbered_document_has_no_lead():
 
 
 def test_a_question_naming_the_subject_finds_the_paragraph_holding_the_fact(tmp_path):
-    path = tmp_path / "report.html"
-    path.write_text(REPORT, encoding="utf-8")
-    store = Store.in_dir(tmp_path / "data")
-    import_paths(store, [path], actor="test")
-    store.close()
-    advisor = Advisor.open(tmp_path / "data")
-    try:
-        reply = advisor.handle(Message(user_id="u1", text="青松社区养老服务中心有几辆送餐车？", channel="test"))
-    finally:
-        advisor.store.close()
+    reply = reply_after_importing(tmp_path, "report.html", REPORT, "青松社区养老服务中心有几辆送餐车？")
     assert "12辆送餐车" in reply.reply
